@@ -1,0 +1,1 @@
+"""Plans, subscriptions, the Stripe seam and resellers' wholesale accounts (public schema)."""

@@ -1,0 +1,13 @@
+"""URLs on the control-plane host (localhost)."""
+
+from django.urls import include, path
+
+from config.urls_common import common_urlpatterns
+from control_plane import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("console/", views.console, name="console"),
+    path("api/national/v1/", include("api.urls_national")),
+    *common_urlpatterns(schema_urlconf="config.urls_public"),
+]

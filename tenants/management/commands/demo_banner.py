@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from tenants.demo import DEMO_PASSWORD, DEMO_TENANTS, NATIONAL_LOGIN, demo_admin_email
+
+
+class Command(BaseCommand):
+    help = "Print the demo URLs and logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=settings.PORT)
+
+    def handle(self, *args, port, **options):
+        base = settings.BASE_DOMAIN
+        lines = [
+            "",
+            "好差评 Cloud is starting. Open:",
+            f"  Control plane  http://{base}:{port}/   login {NATIONAL_LOGIN} / {DEMO_PASSWORD}",
+        ]
+        for spec in DEMO_TENANTS:
+            lines.append(f"  {spec['name']}  http://{spec['slug']}.{base}:{port}/   "
+                         f"login {demo_admin_email(spec['slug'])} / {DEMO_PASSWORD}")
+        lines += [f"  Health         http://{base}:{port}/healthz  ·  http://{base}:{port}/readyz",
+                  f"  API docs       http://{base}:{port}/api/docs/  (tenant API on each tenant host)",
+                  "Press Ctrl-C to stop.", ""]
+        self.stdout.write("\n".join(lines))
