@@ -33,7 +33,7 @@ class ProblemAutoSchema(AutoSchema):
         extra = dict(_ERRORS_ALWAYS)
         if self.method in ("POST", "PUT", "PATCH"):
             extra.update(_ERRORS_WRITE)
-        if self.path_regex and "(?P<" in self.path_regex:
+        if "{" in self.path:  # a path parameter names an object that may not exist
             extra["404"] = _PROBLEM
         for code, problem in extra.items():
             if code not in responses:

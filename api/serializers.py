@@ -41,7 +41,7 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 
 class TenantSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     domain = serializers.SerializerMethodField()
 
     class Meta:

@@ -31,9 +31,8 @@ class TenantListCreateView(generics.ListAPIView):
             if parent is None:
                 raise ValidationError({"parent": [f"No tenant with slug “{parent_slug}”."]})
         result = tenant_provision(actor=request.user.actor, parent=parent, **values)
-        body = TenantCreatedSerializer(result.tenant).data | {
-            "admin_email": result.admin_email, "admin_password": result.admin_password}
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        result.tenant.admin_email, result.tenant.admin_password = result.admin_email, result.admin_password
+        return Response(TenantCreatedSerializer(result.tenant).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 class TenantDetailView(generics.RetrieveAPIView):

