@@ -135,8 +135,7 @@ def _provision_in_transaction(*, actor, slug, name, kind, region_code, admin_ema
     CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, slug, set_connection=False)
     password = admin_password or secrets.token_urlsafe(12)
     with schema_context(slug):
-        admin = user_create(actor=actor, email=admin_email, role=Role.TENANT_ADMIN, password=password,
-                            display_name=_("Administrator"))
+        admin = user_create(actor=actor, email=admin_email, role=Role.TENANT_ADMIN, password=password)
     connection.set_schema_to_public()
     audit_record(actor=actor, action="tenant.provision", target=tenant,
                  data={"slug": slug, "kind": kind, "region_code": region_code, "admin_user_id": admin.pk})

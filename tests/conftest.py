@@ -1,5 +1,9 @@
 """Shared fixtures: two committed tenants (alpha, beta) on a real PostgreSQL, clients bound to a host, keys."""
 
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -80,3 +84,48 @@ def key_client(host: str, plaintext: str) -> Client:
 @pytest.fixture
 def national_key(tenant_pair, db) -> str:
     return make_key("public", Role.NATIONAL_STAFF, "national test key")
+
+
+def _test_database_url() -> str:
+    """DATABASE_URL pointing at the test database pytest-django created (for subprocesses)."""
+    import os
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection as conn
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + conn.settings_dict["NAME"]))
+
+
+@pytest.fixture(scope="session")
+def subprocess_env(tenant_pair) -> dict:
+    """Environment for processes (Celery worker, gunicorn) that must see the test database."""
+    import os
+
+    env = dict(os.environ)
+    env.update(DATABASE_URL=_test_database_url(), DJANGO_SETTINGS_MODULE="config.settings.test", LOG_FORMAT="text")
+    return env
+
+
+@contextmanager
+def running_celery_worker(env: dict):
+    """A real Celery worker process on the test broker and database, stopped on exit."""
+    from config.celery import app
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--hostname=test-worker@%h"],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -9,7 +9,7 @@ from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 PII_DENYLIST = [*DEFAULT_DENYLIST, "phone", "id_number", "name", "evaluator", "api_key", "idempotency_key"]
 
 
-def init_sentry(dsn: str, *, environment: str) -> bool:
+def init_sentry(dsn: str, *, environment: str, **overrides) -> bool:
     if not dsn:
         return False
     sentry_sdk.init(
@@ -19,5 +19,6 @@ def init_sentry(dsn: str, *, environment: str) -> bool:
         send_default_pii=False,
         event_scrubber=EventScrubber(denylist=PII_DENYLIST, recursive=True),
         traces_sample_rate=0.0,
+        **overrides,
     )
     return True
