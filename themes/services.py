@@ -70,5 +70,7 @@ def theme_update(*, actor: Actor, tenant, display_name: str | None = None, prima
     theme.save()
     audit_record(actor=actor, action="theme.update", target=theme,
                  data={"display_name": theme.display_name, "primary_color": theme.primary_color})
+    # Now for this transaction's own reads, and again after commit for anyone who read in between.
+    cache.delete(_cache_key(tenant))
     transaction.on_commit(lambda: cache.delete(_cache_key(tenant)))
     return theme

@@ -4,9 +4,13 @@ from django.urls import include, path
 
 from config.urls_common import common_urlpatterns
 from tenants.accounts import views as account_views
+from themes import views as theme_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("settings/api-keys/", account_views.api_keys, name="api-keys-page"),
+    path("settings/api-keys/<int:pk>/revoke", account_views.api_key_revoke_view, name="api-key-revoke-page"),
+    path("settings/branding/", theme_views.branding, name="branding"),
     path("api/v1/", include("api.urls_tenant")),
     *common_urlpatterns(schema_urlconf="config.urls_tenants"),
 ]

@@ -38,6 +38,7 @@ class Perm:
     VIEW_ACCOUNT = "account.view"
     MANAGE_USERS = "users.manage"
     MANAGE_API_KEYS = "api_keys.manage"
+    MANAGE_BRANDING = "branding.manage"
     VIEW_AUDIT = "audit.view"
     MANAGE_TENANTS = "tenants.manage"
     VIEW_TENANTS = "tenants.view"
@@ -45,7 +46,8 @@ class Perm:
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.TENANT_ADMIN: frozenset({Perm.VIEW_ACCOUNT, Perm.MANAGE_USERS, Perm.MANAGE_API_KEYS, Perm.VIEW_AUDIT}),
+    Role.TENANT_ADMIN: frozenset({Perm.VIEW_ACCOUNT, Perm.MANAGE_USERS, Perm.MANAGE_API_KEYS, Perm.MANAGE_BRANDING,
+                                  Perm.VIEW_AUDIT}),
     Role.SUPERVISOR: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_AUDIT}),
     Role.OFFICER: frozenset({Perm.VIEW_ACCOUNT}),
     Role.WINDOW_STAFF: frozenset({Perm.VIEW_ACCOUNT}),
