@@ -61,11 +61,12 @@ class IdempotencyMiddleware:
     @staticmethod
     def _claim(principal: str, key: str, path: str, digest: str) -> bool:
         """Insert the record; False if one exists (after waiting for a concurrent first request to finish)."""
+        # The table name comes from the model; every value is a parameter.
         table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+        insert = f"INSERT INTO {table} (principal, key, method, path, body_digest, content_type, body, created_at) "
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (principal, key, method, path, body_digest, content_type, body, created_at) "
-                "VALUES (%s, %s, 'POST', %s, %s, '', ''::bytea, now()) "
+                insert + "VALUES (%s, %s, 'POST', %s, %s, '', ''::bytea, now()) "
                 "ON CONFLICT (principal, key) DO NOTHING RETURNING id",
                 [principal, key, path, digest],
             )

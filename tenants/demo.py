@@ -9,7 +9,7 @@ from tenants.accounts.services import user_create
 from tenants.models import Tenant, TenantStatus
 from tenants.services import control_plane_ensure, tenant_provision
 
-DEMO_PASSWORD = "haochaping-demo-2026"
+DEMO_PASSWORD = "haochaping-demo-2026"  # noqa: S105 (printed by `make run`, documented in the README)
 NATIONAL_LOGIN = "national@demo.haochaping.cn"
 DEMO_TENANTS = [
     {"slug": "gd", "name": "广东省政务服务和数据管理局", "kind": "province", "region_code": "440000", "parent": None},

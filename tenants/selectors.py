@@ -30,8 +30,9 @@ def schemas_behind(schemas: list[str], expected: set[str] | None = None) -> list
         counts: dict[str, int] = {}
         if with_table:
             ordered = sorted(with_table)
+            # Schema names are quoted identifiers from the registry; values go as parameters.
             union = " UNION ALL ".join(
-                f"SELECT %s, count(*) FROM {connection.ops.quote_name(s)}.django_migrations "
+                f"SELECT %s, count(*) FROM {connection.ops.quote_name(s)}.django_migrations "  # noqa: S608
                 "WHERE app || '.' || name IN (SELECT m FROM expected)"
                 for s in ordered
             )

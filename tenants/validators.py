@@ -15,7 +15,7 @@ RESERVED_SLUGS = frozenset(
 )
 # GB/T 2260 province-level prefixes (incl. Taiwan 71, Hong Kong 81, Macao 82); 100000 is the whole country.
 PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"]
 )
 NATIONAL_REGION_CODE = "100000"
 

@@ -5,6 +5,7 @@ import logging
 
 from config.observability import ContextFilter, JsonFormatter
 from config.sentry import PII_DENYLIST, init_sentry
+
 from tests.conftest import host_client
 
 

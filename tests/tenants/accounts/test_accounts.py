@@ -6,10 +6,10 @@ from io import StringIO
 import pytest
 from aiosmtpd.controller import Controller
 from allauth.mfa.models import Authenticator
+from devstack.services import free_port
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from devstack.services import free_port
 from tenants.accounts.models import ApiKey, User
 from tests.conftest import PASSWORD, host_client, key_client
 
@@ -18,7 +18,7 @@ class Inbox:
     def __init__(self):
         self.messages: list[str] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.content.decode("utf-8", "replace"))
         return "250 OK"
 
