@@ -29,6 +29,11 @@ class ProvisionResult:
     created: bool
 
 
+def _slug_taken(slug: str) -> ProvisioningError:
+    message = _("The subdomain “%(slug)s” is already taken.") % {"slug": slug}
+    return ProvisioningError({"slug": [ValidationError(message, code="taken")]})
+
+
 def tenant_domain_name(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
@@ -112,7 +117,7 @@ def _provision_in_transaction(*, actor, slug, name, kind, region_code, admin_ema
     existing = Tenant.objects.filter(slug=slug).first()
     if existing is not None:
         if (existing.name, existing.kind, existing.region_code) != (name, kind, region_code):
-            raise ProvisioningError({"slug": [_("The subdomain “%(slug)s” is already taken.") % {"slug": slug}]})
+            raise _slug_taken(slug)
         return ProvisionResult(tenant=existing, admin_email=admin_email, admin_password=None, created=False)
     if Domain.objects.filter(domain=tenant_domain_name(slug)).exists():
         raise ProvisioningError({"slug": [_("The domain %(domain)s is already in use.") % {
@@ -128,7 +133,7 @@ def _provision_in_transaction(*, actor, slug, name, kind, region_code, admin_ema
             Domain.objects.create(domain=tenant_domain_name(slug), tenant=tenant, is_primary=True)
     except IntegrityError as exc:
         # A concurrent provisioning of the same slug committed first (the unique index made us wait for it).
-        raise ProvisioningError({"slug": [_("The subdomain “%(slug)s” is already taken.") % {"slug": slug}]}) from exc
+        raise _slug_taken(slug) from exc
 
     # Clone the template's tables, sequences, constraints and its django_migrations rows: the new schema is
     # born migrated, in this same transaction, so a failure leaves nothing behind.

@@ -36,6 +36,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "tenants.accounts",
     "api",
     "allauth",
@@ -50,6 +51,10 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "tenants.accounts",
+    "tenants.workcalendar",
+    "tenants.organisation",
+    "tenants.catalog",
+    "tenants.evaluations",
     "api",
     "allauth",
     "allauth.account",
@@ -202,9 +207,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "api.tasks.purge_idempotency_records", "schedule": 3600.0},
-    "worker-heartbeat": {"task": "control_plane.tasks.heartbeat", "schedule": 15.0},
 }
-TENANT_CACHE_SECONDS = 60  # tenant-schemas-celery keeps tenants in memory for this long
+CELERY_TASK_TENANT_CACHE_SECONDS = 60  # tenant-schemas-celery keeps tenant rows in memory this long
 
 # --- i18n ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -255,3 +259,8 @@ LOGGING = {
 from config.sentry import init_sentry  # noqa: E402  (needs the values above)
 
 init_sentry(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="development"))
+
+# --- evaluator identity (tenants/privacy) ----------------------------------------------------------
+# Development defaults only; production must set both (see tenants/privacy/crypto.py for rotation).
+IDENTITY_ENCRYPTION_KEYS = env.list("IDENTITY_ENCRYPTION_KEYS", default=["ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtMzItYnl0ZXM="])
+IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY", default="dev-only-identity-hash-key")

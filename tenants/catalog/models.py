@@ -1,0 +1,73 @@
+"""The service catalogue (政务服务事项清单): items and their versioned guides (办事指南)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ItemType(models.TextChoices):
+    LICENSING = "licensing", _("Administrative licensing (行政许可)")
+    PAYMENT = "payment", _("Administrative payment (行政给付)")
+    CONFIRMATION = "confirmation", _("Administrative confirmation (行政确认)")
+    LEVY = "levy", _("Administrative levy (行政征收)")
+    ADJUDICATION = "adjudication", _("Administrative adjudication (行政裁决)")
+    REWARD = "reward", _("Administrative reward (行政奖励)")
+    OTHER_POWER = "other_power", _("Other administrative power (其他行政权力)")
+    PUBLIC_SERVICE = "public_service", _("Public service (公共服务)")
+
+
+class PromiseType(models.TextChoices):
+    IMMEDIATE = "immediate", _("Done on the spot (即办件)")
+    PROMISED = "promised", _("Done within a promised limit (承诺件)")
+
+
+class ItemStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
+
+
+class ServiceItem(models.Model):
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    item_type = models.CharField(_("type"), max_length=16, choices=ItemType.choices)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    responsible_unit = models.ForeignKey("organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="items", verbose_name=_("responsible unit"))
+    status = models.CharField(_("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.DRAFT)
+    current_guide = models.ForeignKey("GuideVersion", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("published guide"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class GuideVersion(models.Model):
+    """One version of an item's guide. A published version is never edited: editing makes a new one."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="guides")
+    version = models.PositiveIntegerField()
+    accepting_unit = models.CharField(_("accepting unit"), max_length=200, blank=True)
+    channels = models.JSONField(_("service channels"), default=list, blank=True)
+    conditions = models.TextField(_("conditions"), blank=True)
+    materials = models.JSONField(_("required materials"), default=list, blank=True)
+    steps = models.JSONField(_("procedure steps"), default=list, blank=True)
+    time_limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"), default=0)
+    promise_type = models.CharField(_("promise type"), max_length=10, choices=PromiseType.choices,
+                                    default=PromiseType.PROMISED)
+    fee_basis = models.TextField(_("fee basis"), blank=True)
+    fee_standard = models.TextField(_("fee standard"), blank=True)
+    evaluation_channels = models.JSONField(_("evaluation channels"), default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "-version"]
+        constraints = [models.UniqueConstraint(fields=["item", "version"], name="guide_item_version")]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} v{self.version}"

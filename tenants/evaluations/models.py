@@ -1,0 +1,156 @@
+"""Transactions (办件) and their five-level evaluations. Evaluations are append-only: a re-rating of the
+same transaction and stage is a new revision that supersedes the previous one (both kept, counted once)."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tenants.catalog.models import PromiseType
+
+
+class Channel(models.TextChoices):
+    DEVICE = "device", _("Window rating device")
+    QR = "qr", _("QR code")
+    PAPER = "paper", _("Paper form")
+    WEB = "web", _("Web")
+    APP = "app", _("Mobile app")
+    MINIPROGRAM = "miniprogram", _("Mini-program")
+    HOTLINE = "hotline", _("Hotline (12345)")
+    SMS = "sms", _("SMS")
+    KIOSK = "kiosk", _("Self-service kiosk")
+
+
+class Stage(models.TextChoices):
+    ACCEPTED = "accepted", _("On acceptance (受理)")
+    FINISHED = "finished", _("On completion (办结)")
+
+
+class ApplicantType(models.TextChoices):
+    PERSON = "person", _("Person")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class Scale(models.TextChoices):
+    GOOD_BAD = "good_bad", _("很好 / 好 / 一般 / 差 / 很差")
+    SATISFACTION = "satisfaction", _("非常满意 / 满意 / 基本满意 / 不满意 / 非常不满意")
+
+
+SCALE_WORDS = {
+    Scale.GOOD_BAD: ("很好", "好", "一般", "差", "很差"),
+    Scale.SATISFACTION: ("非常满意", "满意", "基本满意", "不满意", "非常不满意"),
+}
+BAD_LEVELS = (4, 5)
+
+
+class EvaluationPolicy(models.Model):
+    """The tenant's evaluation standards (one row per schema)."""
+
+    scale = models.CharField(_("scale wording"), max_length=16, choices=Scale.choices, default=Scale.GOOD_BAD)
+    supplementary_days = models.PositiveSmallIntegerField(_("supplementary rating window (days after finish)"),
+                                                          default=7)
+    default_ratings = models.BooleanField(_("record a default rating when none is given"), default=False)
+    default_after_days = models.PositiveSmallIntegerField(_("default rating after (days)"), default=7)
+    comment_max_length = models.PositiveSmallIntegerField(_("longest comment"), default=500)
+
+    def __str__(self) -> str:
+        return f"policy ({self.scale})"
+
+    def word(self, level: int) -> str:
+        return SCALE_WORDS[Scale(self.scale)][level - 1]
+
+
+class ReasonTag(models.Model):
+    """A bad-review reason (差评原因) from the tenant's list."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    points_at_guide = models.BooleanField(_("points at the item's guide"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Transaction(models.Model):
+    number = models.CharField(_("transaction number"), max_length=64, unique=True)
+    item = models.ForeignKey("catalog.ServiceItem", on_delete=models.PROTECT, related_name="transactions")
+    guide_version = models.ForeignKey("catalog.GuideVersion", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="transactions")
+    unit = models.ForeignKey("organisation.Unit", on_delete=models.PROTECT, related_name="transactions",
+                             verbose_name=_("handling unit"))
+    window = models.ForeignKey("organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="window_transactions")
+    platform = models.ForeignKey("organisation.Platform", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="transactions")
+    staff = models.ForeignKey("organisation.Staff", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="transactions")
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    applicant_type = models.CharField(max_length=10, choices=ApplicantType.choices, default=ApplicantType.PERSON)
+    applicant_name = models.TextField(blank=True)  # encrypted (tenants.privacy.crypto)
+    applicant_phone = models.TextField(blank=True)  # encrypted
+    applicant_id_type = models.CharField(max_length=20, blank=True)
+    applicant_id_number = models.TextField(blank=True)  # encrypted
+    status = models.CharField(max_length=20, default="received")
+    promise_type = models.CharField(max_length=10, choices=PromiseType.choices, default=PromiseType.PROMISED)
+    received_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["finished_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Evaluation(models.Model):
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="evaluations")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.FINISHED)
+    revision = models.PositiveSmallIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    level = models.PositiveSmallIntegerField()
+    is_bad = models.BooleanField()
+    reason_tags = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    comment = models.TextField(blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    questionnaire_version = models.PositiveIntegerField(null=True, blank=True)
+    guide_version = models.ForeignKey("catalog.GuideVersion", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="evaluations")
+    anonymous = models.BooleanField(default=True)
+    evaluator_type = models.CharField(max_length=10, choices=ApplicantType.choices, default=ApplicantType.PERSON)
+    evaluator_name = models.TextField(blank=True)  # encrypted
+    evaluator_phone = models.TextField(blank=True)  # encrypted
+    evaluator_id_type = models.CharField(max_length=20, blank=True)
+    evaluator_id_number = models.TextField(blank=True)  # encrypted
+    evaluator_hash = models.CharField(max_length=64, blank=True, db_index=True)  # keyed hash, for de-duplication
+    is_default = models.BooleanField(default=False)
+    is_supplementary = models.BooleanField(default=False)
+    excluded = models.BooleanField(default=False)  # set by an upheld appeal; never counted when true
+    excluded_reason = models.TextField(blank=True)
+    device = models.ForeignKey("organisation.Device", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="evaluations")
+    source = models.CharField(max_length=80, blank=True)  # api key or user that submitted it
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    rated_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="evaluation_level_1_to_5"),
+            models.UniqueConstraint(fields=["transaction", "stage", "revision"], name="evaluation_revision"),
+            models.UniqueConstraint(fields=["transaction", "stage"], condition=Q(is_current=True),
+                                    name="evaluation_one_current_per_stage"),
+            models.UniqueConstraint(fields=["source", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                                    name="evaluation_idempotency"),
+        ]
+        indexes = [models.Index(fields=["rated_at"]), models.Index(fields=["is_bad", "rated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id}/{self.stage} r{self.revision}: {self.level}"

@@ -1,0 +1,51 @@
+"""Reads for evaluation intake: the tenant's policy and tag list, cached per schema in Redis."""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import connection
+
+from tenants.evaluations.models import EvaluationPolicy, ReasonTag
+
+DEFAULT_REASON_TAGS = [
+    ("overdue", "无理由超过法定办理时间", False),
+    ("extra_conditions", "在办事指南之外增加新的审批条件", True),
+    ("extra_materials", "需提供办事指南之外的申报材料", True),
+    ("attitude", "服务态度差", False),
+    ("multiple_trips", "多次跑动", False),
+    ("system_inconvenient", "系统操作不便", False),
+    ("guide_unclear", "办事指南不清晰", True),
+    ("long_wait", "窗口等候时间长", False),
+]
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    scale: str
+    supplementary_days: int
+    comment_max_length: int
+    default_ratings: bool
+    default_after_days: int
+    tag_codes: frozenset[str]
+
+
+def _key() -> str:
+    return f"evaluations:intake-config:{connection.schema_name}"
+
+
+def intake_config() -> IntakeConfig:
+    cached = cache.get(_key())
+    if cached is None:
+        policy = EvaluationPolicy.objects.first() or EvaluationPolicy()
+        cached = {
+            "scale": policy.scale, "supplementary_days": policy.supplementary_days,
+            "comment_max_length": policy.comment_max_length, "default_ratings": policy.default_ratings,
+            "default_after_days": policy.default_after_days,
+            "tag_codes": sorted(ReasonTag.objects.filter(active=True).values_list("code", flat=True)),
+        }
+        cache.set(_key(), cached, 300)
+    return IntakeConfig(**{**cached, "tag_codes": frozenset(cached["tag_codes"])})
+
+
+def intake_config_forget() -> None:
+    cache.delete(_key())
