@@ -132,3 +132,42 @@ def running_celery_worker(env: dict):
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@dataclass
+class CaptureWorld:
+    """A hall with a window, staff, a platform, a published item and a device key, inside one tenant."""
+
+    info: TenantInfo
+    department: object
+    hall: object
+    window: object
+    staff: object
+    platform: object
+    item: object
+    device: object
+    device_key: str
+    integration_key: str
+
+
+def build_capture_world(info: TenantInfo) -> CaptureWorld:
+    from tenants.organisation.models import UnitKind
+    from tenants.organisation.services import device_register
+    from tests.factories import PlatformFactory, ServiceItemFactory, StaffFactory, UnitFactory
+
+    with schema_context(info.schema):
+        department = UnitFactory(code="D01", name="市场监督管理局", kind=UnitKind.DEPARTMENT)
+        hall = UnitFactory(code="H01", name="市民中心政务服务大厅", kind=UnitKind.HALL, parent=department)
+        window = UnitFactory(code="W01", name="A01 综合受理窗口", kind=UnitKind.WINDOW, parent=hall)
+        staff = StaffFactory(staff_no="S001", name="张敏", unit=hall)
+        platform = PlatformFactory(code="WEB", name="政务服务网")
+        item = ServiceItemFactory(code="ITEM-001", name="食品经营许可证核发", responsible_unit=department)
+        device, device_key = device_register(actor=Actor.system("tests"), code="DEV-W01", name="评价器", window=window)
+    return CaptureWorld(info=info, department=department, hall=hall, window=window, staff=staff, platform=platform,
+                        item=item, device=device, device_key=device_key,
+                        integration_key=make_key(info.schema, Role.INTEGRATION, "window system"))
+
+
+@pytest.fixture
+def world(alpha) -> CaptureWorld:
+    return build_capture_world(alpha)

@@ -43,17 +43,30 @@ class Perm:
     MANAGE_TENANTS = "tenants.manage"
     VIEW_TENANTS = "tenants.view"
     READ_NATIONAL_FEED = "national_feed.read"
+    READ_CATALOG = "catalog.read"
+    MANAGE_CATALOG = "catalog.manage"
+    MANAGE_ORGANISATION = "organisation.manage"
+    SUBMIT_EVALUATIONS = "evaluations.submit"
+    REGISTER_TRANSACTIONS = "transactions.register"
+    ENTER_PAPER_EVALUATIONS = "evaluations.enter_paper"
+    VIEW_EVALUATIONS = "evaluations.view"
+    REVEAL_IDENTITY = "identity.reveal"
 
+
+_STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUATIONS})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.TENANT_ADMIN: frozenset({Perm.VIEW_ACCOUNT, Perm.MANAGE_USERS, Perm.MANAGE_API_KEYS, Perm.MANAGE_BRANDING,
-                                  Perm.VIEW_AUDIT}),
-    Role.SUPERVISOR: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_AUDIT}),
-    Role.OFFICER: frozenset({Perm.VIEW_ACCOUNT}),
-    Role.WINDOW_STAFF: frozenset({Perm.VIEW_ACCOUNT}),
-    Role.AUDITOR: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_AUDIT}),
-    Role.DEVICE: frozenset({Perm.VIEW_ACCOUNT}),
-    Role.INTEGRATION: frozenset({Perm.VIEW_ACCOUNT}),
+    Role.TENANT_ADMIN: _STAFF_READ | {Perm.MANAGE_USERS, Perm.MANAGE_API_KEYS, Perm.MANAGE_BRANDING, Perm.VIEW_AUDIT,
+                                      Perm.MANAGE_CATALOG, Perm.MANAGE_ORGANISATION, Perm.REGISTER_TRANSACTIONS,
+                                      Perm.ENTER_PAPER_EVALUATIONS},
+    Role.SUPERVISOR: _STAFF_READ | {Perm.VIEW_AUDIT, Perm.REVEAL_IDENTITY},
+    Role.OFFICER: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS},
+    Role.WINDOW_STAFF: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS},
+    Role.AUDITOR: _STAFF_READ | {Perm.VIEW_AUDIT},
+    # Machines rate and register; people never rate on an evaluator's behalf (paper entry aside).
+    Role.DEVICE: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS}),
+    Role.INTEGRATION: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS,
+                                 Perm.REGISTER_TRANSACTIONS}),
     Role.NATIONAL_STAFF: frozenset({Perm.VIEW_ACCOUNT, Perm.MANAGE_TENANTS, Perm.VIEW_TENANTS, Perm.VIEW_AUDIT,
                                     Perm.MANAGE_API_KEYS, Perm.READ_NATIONAL_FEED}),
     Role.RESELLER_STAFF: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_TENANTS}),

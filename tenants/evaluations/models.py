@@ -137,7 +137,8 @@ class Evaluation(models.Model):
     device = models.ForeignKey("organisation.Device", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="evaluations")
     source = models.CharField(max_length=80, blank=True)  # api key or user that submitted it
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # NULL, not "", when absent: the unique (source, key) index applies only to keyed ratings.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     rated_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 

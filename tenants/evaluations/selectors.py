@@ -7,16 +7,6 @@ from django.db import connection
 
 from tenants.evaluations.models import EvaluationPolicy, ReasonTag
 
-DEFAULT_REASON_TAGS = [
-    ("overdue", "无理由超过法定办理时间", False),
-    ("extra_conditions", "在办事指南之外增加新的审批条件", True),
-    ("extra_materials", "需提供办事指南之外的申报材料", True),
-    ("attitude", "服务态度差", False),
-    ("multiple_trips", "多次跑动", False),
-    ("system_inconvenient", "系统操作不便", False),
-    ("guide_unclear", "办事指南不清晰", True),
-    ("long_wait", "窗口等候时间长", False),
-]
 
 
 @dataclass(frozen=True)

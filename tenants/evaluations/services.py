@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,25 +154,139 @@ def _validate(data: EvaluationInput, config: IntakeConfig) -> Identity | None:
     return identity
 
 
-def _transaction_for(*, actor: Actor, data: EvaluationInput, device: Device | None) -> Transaction:
-    found = Transaction.objects.filter(number=data.transaction).first()
-    if found is not None:
-        return found
-    if not (data.item_code and (data.unit_code or device)):
-        raise _err("transaction", _("Transaction “%(n)s” is not registered; send item_code and unit_code with "
-                                    "the rating to register it.") % {"n": data.transaction})
-    window_code = data.window_code or (device.window.code if device else "")
-    unit_code = data.unit_code or (device.window.parent.code if device and device.window.parent else window_code)
-    try:
-        with transaction.atomic():
-            return transaction_register(actor=actor, data=TransactionInput(
-                number=data.transaction, item_code=data.item_code, unit_code=unit_code, channel=data.channel,
-                window_code=window_code, platform_code=data.platform_code, staff_no=data.staff_no,
-                finished_at=data.rated_at or timezone.now(), status="finished",
-            ))
-    except IntegrityError:
-        # registered concurrently by another rating of the same transaction
-        return Transaction.objects.get(number=data.transaction)
+@dataclass
+class _Pending:
+    """One item of a batch on its way in."""
+
+    index: int
+    data: EvaluationInput
+    identity: Identity | None = None
+    txn: Transaction | None = None
+    rated_at: datetime | None = None
+    supplementary: bool = False
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """created / duplicate (of `evaluation`) / error (with `errors` keyed by field)."""
+
+    status: str
+    evaluation: Evaluation | None = None
+    supersedes: int | None = None
+    errors: dict | None = None
+
+
+def _missing_transactions(*, actor: Actor, pending: list[_Pending], device: Device | None,
+                          outcomes: dict[int, ItemOutcome], now: datetime) -> None:
+    """Register the transactions that ratings name inline (as window systems send them), set-based."""
+    new = {p.data.transaction: p for p in pending if p.txn is None}
+    if not new:
+        return
+    codes = lambda attr: {getattr(p.data, attr) for p in new.values() if getattr(p.data, attr)}  # noqa: E731
+    items = {i.code: i for i in ServiceItem.objects.filter(code__in=codes("item_code")).select_related("current_guide")}
+    unit_codes = codes("unit_code") | codes("window_code")
+    units = {u.code: u for u in Unit.objects.filter(code__in=unit_codes)}
+    staff = {s.staff_no: s for s in Staff.objects.filter(staff_no__in=codes("staff_no"))}
+    platforms = {p.code: p for p in Platform.objects.filter(code__in=codes("platform_code"))}
+    rows = []
+    for number, first in new.items():
+        d = first.data
+        window = units.get(d.window_code) if d.window_code else (device.window if device else None)
+        unit = units.get(d.unit_code) if d.unit_code else (
+            (device.window.parent or device.window) if device else None)
+        errors = {}
+        if not d.item_code:
+            errors["transaction"] = [_("Transaction “%(n)s” is not registered; send item_code and unit_code with "
+                                       "the rating to register it.") % {"n": number}]
+        elif d.item_code not in items:
+            errors["item_code"] = [_("Unknown service item “%(c)s”.") % {"c": d.item_code}]
+        if not errors and unit is None:
+            errors["unit_code"] = [_("Unknown or missing handling unit “%(c)s”.") % {"c": d.unit_code}]
+        if d.window_code and (window is None or window.kind != UnitKind.WINDOW):
+            errors["window_code"] = [_("Unknown window “%(c)s”.") % {"c": d.window_code}]
+        if d.staff_no and d.staff_no not in staff:
+            errors["staff_no"] = [_("Unknown staff number “%(c)s”.") % {"c": d.staff_no}]
+        if d.platform_code and d.platform_code not in platforms:
+            errors["platform_code"] = [_("Unknown platform “%(c)s”.") % {"c": d.platform_code}]
+        if errors:
+            for p in pending:
+                if p.data.transaction == number:
+                    outcomes[p.index] = ItemOutcome(status="error", errors=errors)
+            continue
+        item = items[d.item_code]
+        guide = item.current_guide
+        rows.append(Transaction(
+            number=number, item=item, guide_version=guide, unit=unit, window=window,
+            platform=platforms.get(d.platform_code), staff=staff.get(d.staff_no), channel=d.channel,
+            status="finished", promise_type=guide.promise_type if guide else PromiseType.PROMISED,
+            finished_at=min(d.rated_at or now, now),
+        ))
+    # ignore_conflicts: a concurrent batch may register the same number first; we re-read (and lock) below.
+    Transaction.objects.bulk_create(rows, ignore_conflicts=True)
+    found = {t.number: t for t in Transaction.objects.select_for_update().filter(number__in=[r.number for r in rows])
+             .only("id", "number", "finished_at", "guide_version_id").order_by("id")}
+    for p in pending:
+        if p.txn is None and p.index not in outcomes:
+            p.txn = found.get(p.data.transaction)
+
+
+def evaluations_submit(*, actor: Actor, items: list[EvaluationInput], device: Device | None = None,
+                       now: datetime | None = None) -> list[ItemOutcome]:
+    """Accept a batch of ratings in one database transaction, with a few queries whatever its size.
+
+    Each item is validated on its own; a bad item is reported and the others still go in. Items carrying
+    an idempotency key already seen from this source (now or in this batch) are duplicates, not new rows.
+    """
+    config, now = intake_config(), now or timezone.now()
+    source = actor.label[:80]
+    outcomes: dict[int, ItemOutcome] = {}
+    pending: list[_Pending] = []
+    for index, data in enumerate(items):
+        try:
+            pending.append(_Pending(index=index, data=data, identity=_validate(data, config)))
+        except ValidationError as exc:
+            outcomes[index] = ItemOutcome(status="error", errors=exc.message_dict)
+    with transaction.atomic():
+        keys = [p.data.idempotency_key for p in pending if p.data.idempotency_key]
+        earlier = {e.idempotency_key: e for e in Evaluation.objects.filter(source=source, idempotency_key__in=keys)
+                   .only("id", "is_bad", "level", "revision", "transaction_id", "stage", "rated_at")} if keys else {}
+        twin_of: dict[int, int] = {}  # a repeated key inside this batch → the index that carries it first
+        first_with_key: dict[str, int] = {}
+        fresh: list[_Pending] = []
+        for p in pending:
+            key = p.data.idempotency_key
+            if key and key in earlier:
+                outcomes[p.index] = ItemOutcome(status="duplicate", evaluation=earlier[key])
+            elif key and key in first_with_key:
+                twin_of[p.index] = first_with_key[key]
+            else:
+                if key:
+                    first_with_key[key] = p.index
+                fresh.append(p)
+        numbers = {p.data.transaction for p in fresh}
+        # Lock the transactions rated here: concurrent ratings of one transaction are serialised.
+        txns = {t.number: t for t in Transaction.objects.select_for_update().filter(number__in=numbers)
+                .only("id", "number", "finished_at", "guide_version_id").order_by("id")}
+        for p in fresh:
+            p.txn = txns.get(p.data.transaction)
+        _missing_transactions(actor=actor, pending=fresh, device=device, outcomes=outcomes, now=now)
+        accepted = []
+        for p in fresh:
+            if p.index in outcomes:
+                continue
+            p.rated_at = min(p.data.rated_at or now, now)  # a device clock ahead of ours cannot rate the future
+            try:
+                p.supplementary = _is_supplementary(p.txn, p.rated_at, config)
+            except ValidationError as exc:
+                outcomes[p.index] = ItemOutcome(status="error", errors=exc.message_dict)
+                continue
+            accepted.append(p)
+        _insert(accepted, source=source, device=device, outcomes=outcomes)
+    for index, twin in twin_of.items():
+        first = outcomes[twin]
+        outcomes[index] = first if first.status == "error" else ItemOutcome(status="duplicate",
+                                                                           evaluation=first.evaluation)
+    return [outcomes[i] for i in range(len(items))]
 
 
 def _is_supplementary(txn: Transaction, rated_at: datetime, config: IntakeConfig) -> bool:
@@ -188,30 +302,51 @@ def _is_supplementary(txn: Transaction, rated_at: datetime, config: IntakeConfig
     return True
 
 
-@transaction.atomic
+def _insert(accepted: list[_Pending], *, source: str, device: Device | None,
+            outcomes: dict[int, ItemOutcome]) -> None:
+    """Revisions: the newest rating of a (transaction, stage) is current; older ones are kept, not counted."""
+    if not accepted:
+        return
+    pairs = {(p.txn.pk, p.data.stage) for p in accepted}
+    current = {(e.transaction_id, e.stage): e for e in Evaluation.objects.filter(
+        transaction_id__in={t for t, _s in pairs}, is_current=True).only("id", "transaction_id", "stage", "revision")
+        if (e.transaction_id, e.stage) in pairs}
+    if current:
+        Evaluation.objects.filter(pk__in=[e.pk for e in current.values()]).update(is_current=False)
+    last_of_pair = {(p.txn.pk, p.data.stage): p.index for p in accepted}
+    revision = {pair: e.revision for pair, e in current.items()}
+    previous_id = {pair: e.pk for pair, e in current.items()}
+    rows, supersedes = [], []
+    for p in accepted:
+        pair = (p.txn.pk, p.data.stage)
+        revision[pair] = revision.get(pair, 0) + 1
+        encrypted = p.identity.encrypted() if p.identity else {}
+        d = p.data
+        rows.append(Evaluation(
+            transaction_id=p.txn.pk, stage=d.stage, revision=revision[pair], is_current=last_of_pair[pair] == p.index,
+            channel=d.channel, level=d.level, is_bad=d.level in BAD_LEVELS, reason_tags=d.reason_tags,
+            comment=d.comment or "", answers=d.answers or {}, guide_version_id=p.txn.guide_version_id,
+            anonymous=p.identity is None, evaluator_type=(d.evaluator or {}).get("type") or ApplicantType.PERSON,
+            evaluator_name=encrypted.get("name", ""), evaluator_phone=encrypted.get("phone", ""),
+            evaluator_id_type=encrypted.get("id_type", ""), evaluator_id_number=encrypted.get("id_number", ""),
+            evaluator_hash=encrypted.get("hash", ""), is_supplementary=p.supplementary, device=device,
+            source=source, idempotency_key=d.idempotency_key, rated_at=p.rated_at,
+        ))
+        supersedes.append(previous_id.get(pair))
+        previous_id[pair] = None  # filled after insert for chains inside the batch
+    created = Evaluation.objects.bulk_create(rows)
+    chain: dict[tuple, int] = {}
+    for p, row, before in zip(accepted, created, supersedes, strict=True):
+        pair = (p.txn.pk, p.data.stage)
+        outcomes[p.index] = ItemOutcome(status="created", evaluation=row, supersedes=chain.get(pair, before))
+        chain[pair] = row.pk
+
+
 def evaluation_submit(*, actor: Actor, data: EvaluationInput, device: Device | None = None,
                       now: datetime | None = None) -> EvaluationResult:
-    """Accept one rating. Committed when this returns (the caller's transaction permitting)."""
-    config = intake_config()
-    identity = _validate(data, config)
-    now = now or timezone.now()
-    rated_at = min(data.rated_at or now, now)  # a device clock ahead of ours cannot rate in the future
-    txn = _transaction_for(actor=actor, data=data, device=device)
-    supplementary = _is_supplementary(txn, rated_at, config)
-    # Lock the transaction row: concurrent ratings of it are serialised, revisions never collide.
-    previous = (Evaluation.objects.select_for_update().filter(transaction=txn, stage=data.stage, is_current=True)
-                .only("id", "revision").first())
-    if previous is not None:
-        Evaluation.objects.filter(pk=previous.pk).update(is_current=False)
-    encrypted = identity.encrypted() if identity else {}
-    evaluation = Evaluation.objects.create(
-        transaction=txn, stage=data.stage, revision=previous.revision + 1 if previous else 1, channel=data.channel,
-        level=data.level, is_bad=data.level in BAD_LEVELS, reason_tags=data.reason_tags, comment=data.comment or "",
-        answers=data.answers or {}, guide_version_id=txn.guide_version_id, anonymous=identity is None,
-        evaluator_type=(data.evaluator or {}).get("type") or ApplicantType.PERSON,
-        evaluator_name=encrypted.get("name", ""), evaluator_phone=encrypted.get("phone", ""),
-        evaluator_id_type=encrypted.get("id_type", ""), evaluator_id_number=encrypted.get("id_number", ""),
-        evaluator_hash=encrypted.get("hash", ""), is_supplementary=supplementary, device=device,
-        source=actor.label[:80], idempotency_key=data.idempotency_key, rated_at=rated_at,
-    )
-    return EvaluationResult(evaluation=evaluation, supersedes=previous.pk if previous else None)
+    """Accept one rating (the batch path with one item); raises ValidationError naming the field."""
+    outcome = evaluations_submit(actor=actor, items=[data], device=device, now=now)[0]
+    if outcome.status == "error":
+        raise ValidationError(outcome.errors)
+    return EvaluationResult(evaluation=outcome.evaluation, supersedes=outcome.supersedes,
+                            created=outcome.status == "created")

@@ -89,7 +89,9 @@ def browser():
     started, and Django then refuses ORM calls (SynchronousOnlyOperation) - including pytest-django's
     per-test transaction. Started after and stopped before that transaction, it never overlaps ORM work.
     """
-    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no system Chromium at {CHROMIUM} (Debian: apt-get install chromium fonts-noto-cjk)")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -1,0 +1,173 @@
+"""Evaluation capture API: ratings (single and bulk), transactions, and the reads integrators need."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import require
+from api.serializers_capture import (
+    BulkEvaluationItemSerializer,
+    BulkEvaluationSerializer,
+    BulkResultSerializer,
+    EvaluationCreatedSerializer,
+    EvaluationCreateSerializer,
+    ItemSerializer,
+    StaffSerializer,
+    TransactionCreateSerializer,
+    TransactionSerializer,
+    UnitSerializer,
+)
+from tenants.accounts.roles import Perm, Role
+from tenants.catalog.models import ServiceItem
+from tenants.evaluations.models import SCALE_WORDS, Transaction
+from tenants.evaluations.selectors import intake_config
+from tenants.evaluations.services import (
+    EvaluationInput,
+    TransactionInput,
+    evaluation_submit,
+    evaluations_submit,
+    transaction_register,
+)
+from tenants.organisation.models import Device, Staff, Unit
+
+
+def _device_of(request) -> Device | None:
+    """The rating device bound to the calling key (with its window and hall), if it is a device key."""
+    api_key = getattr(request.user, "api_key", None)
+    if api_key is None or api_key.role != Role.DEVICE:
+        return None
+    return Device.objects.select_related("window__parent").filter(api_key=api_key).first()
+
+
+def _created_body(evaluation, supersedes, transaction_number: str) -> dict:
+    words = SCALE_WORDS[intake_config().scale]
+    return {
+        "id": evaluation.pk, "transaction": transaction_number, "stage": evaluation.stage,
+        "revision": evaluation.revision, "supersedes": supersedes, "level": evaluation.level,
+        "level_word": words[evaluation.level - 1], "is_bad": evaluation.is_bad,
+        "is_supplementary": evaluation.is_supplementary, "case_id": None, "rated_at": evaluation.rated_at,
+    }
+
+
+class EvaluationCreateView(APIView):
+    """Accept one rating. 201 is sent only after the row is committed."""
+
+    permission_classes = [require(Perm.SUBMIT_EVALUATIONS)]
+
+    @extend_schema(request=EvaluationCreateSerializer, responses={201: EvaluationCreatedSerializer},
+                   operation_id="evaluations_create")
+    def post(self, request):
+        data = EvaluationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = evaluation_submit(actor=request.user.actor, data=EvaluationInput(**data.validated_data),
+                                   device=_device_of(request))
+        body = _created_body(result.evaluation, result.supersedes, data.validated_data["transaction"])
+        return Response(EvaluationCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class EvaluationBulkView(APIView):
+    """Up to 1,000 ratings (offline devices, back-fills). Each item carries its own idempotency key; a retry of
+    the same batch creates nothing twice. Each item's outcome is reported; valid items go in even when others
+    are refused."""
+
+    permission_classes = [require(Perm.SUBMIT_EVALUATIONS)]
+
+    @extend_schema(request=BulkEvaluationSerializer, responses={200: BulkResultSerializer},
+                   operation_id="evaluations_bulk")
+    def post(self, request):
+        envelope = BulkEvaluationSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        raw_items = envelope.validated_data["items"]
+        parsed, results = [], [None] * len(raw_items)
+        for index, raw in enumerate(raw_items):
+            item = BulkEvaluationItemSerializer(data=raw)
+            if item.is_valid():
+                parsed.append((index, EvaluationInput(**item.validated_data)))
+            else:
+                results[index] = {"index": index, "idempotency_key": raw.get("idempotency_key"), "status": "error",
+                                  "id": None, "errors": _field_errors(item.errors)}
+        outcomes = evaluations_submit(actor=request.user.actor, items=[data for _i, data in parsed],
+                                      device=_device_of(request))
+        for (index, data), outcome in zip(parsed, outcomes, strict=True):
+            results[index] = {
+                "index": index, "idempotency_key": data.idempotency_key, "status": outcome.status,
+                "id": outcome.evaluation.pk if outcome.evaluation is not None else None,
+                **({"errors": _field_errors(outcome.errors)} if outcome.errors else {}),
+            }
+        counts = {s: sum(r["status"] == s for r in results) for s in ("created", "duplicate", "error")}
+        body = {"created": counts["created"], "duplicates": counts["duplicate"], "errors": counts["error"],
+                "results": results}
+        return Response(BulkResultSerializer(body).data)
+
+
+def _field_errors(errors: dict) -> list[dict]:
+    from api.exceptions import _flatten
+
+    return [{**e, "field": e["field"]} for e in _flatten(errors)]
+
+
+class TransactionCreateView(APIView):
+    """Register a transaction (办件); its deadline is computed on the tenant's working-day calendar."""
+
+    permission_classes = [require(Perm.REGISTER_TRANSACTIONS)]
+
+    @extend_schema(request=TransactionCreateSerializer, responses={201: TransactionSerializer},
+                   operation_id="transactions_create")
+    def post(self, request):
+        data = TransactionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        txn = transaction_register(actor=request.user.actor, data=TransactionInput(**data.validated_data))
+        return Response(TransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
+
+
+class TransactionDetailView(APIView):
+    permission_classes = [require(Perm.READ_CATALOG)]
+
+    @extend_schema(responses=TransactionSerializer, operation_id="transactions_retrieve")
+    def get(self, request, number: str):
+        txn = get_object_or_404(Transaction.objects.select_related("item", "guide_version", "unit", "window",
+                                                                   "staff", "platform"), number=number)
+        return Response(TransactionSerializer(txn).data)
+
+
+_CODE_FILTER = [OpenApiParameter("code", str, description="Exact code (repeat for several)", many=True)]
+
+
+class _CodeFilteredList(generics.ListAPIView):
+    permission_classes = [require(Perm.READ_CATALOG)]
+    code_field = "code"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        codes = self.request.query_params.getlist("code")
+        if any(len(c) > 64 for c in codes) or len(codes) > 100:
+            raise ValidationError({"code": ["Give at most 100 codes of at most 64 characters."]})
+        return queryset.filter(**{f"{self.code_field}__in": codes}) if codes else queryset
+
+
+@extend_schema(parameters=_CODE_FILTER)
+class ItemListView(_CodeFilteredList):
+    """Service items with their published guide version."""
+
+    serializer_class = ItemSerializer
+    queryset = ServiceItem.objects.select_related("current_guide").exclude(status="draft")
+
+
+@extend_schema(parameters=_CODE_FILTER)
+class UnitListView(_CodeFilteredList):
+    """The organisation tree: units with their parent, including halls and windows."""
+
+    serializer_class = UnitSerializer
+    queryset = Unit.objects.select_related("parent").filter(active=True)
+
+
+@extend_schema(parameters=_CODE_FILTER)
+class StaffListView(_CodeFilteredList):
+    """Staff: 工号, name and unit, nothing more."""
+
+    serializer_class = StaffSerializer
+    queryset = Staff.objects.select_related("unit").filter(active=True)
+    code_field = "staff_no"

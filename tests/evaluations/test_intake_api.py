@@ -1,0 +1,213 @@
+"""POST /api/v1/evaluations and /bulk: every channel's intake, its rules and its refusals."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tenants.evaluations.models import Evaluation, Transaction
+from tests.conftest import PASSWORD, host_client, key_client, make_key
+
+
+def rating(**overrides) -> dict:
+    body = {"transaction": "BJ2026112500001", "level": 1, "channel": "device", "item_code": "ITEM-001"}
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def device(world):
+    return key_client(world.info.host, world.device_key)
+
+
+@pytest.fixture
+def integration(world):
+    return key_client(world.info.host, world.integration_key)
+
+
+def post(client, body, **extra):
+    return client.post("/api/v1/evaluations", body, content_type="application/json", **extra)
+
+
+def test_device_rating_with_inline_fields_creates_the_transaction(world, device):
+    response = post(device, rating())
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["level"], body["level_word"], body["is_bad"], body["revision"]) == (1, "很好", False, 1)
+    with schema_context(world.info.schema):
+        txn = Transaction.objects.get(number="BJ2026112500001")
+        evaluation = Evaluation.objects.get(pk=body["id"])
+    assert (txn.window, txn.unit, txn.item) == (world.window, world.hall, world.item)
+    assert evaluation.device == world.device and evaluation.anonymous
+    assert evaluation.guide_version == world.item.current_guide
+
+
+def test_registered_transaction_gets_its_deadline_on_the_working_day_calendar(world, integration):
+    response = integration.post("/api/v1/transactions", {
+        "number": "T-1", "item_code": "ITEM-001", "unit_code": "H01", "window_code": "W01", "staff_no": "S001",
+        "channel": "device", "received_at": "2026-09-30T10:00:00+08:00",
+    }, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["deadline"] == "2026-10-13"  # 5 working days across National Day and its 调休
+    assert integration.get("/api/v1/transactions/T-1").json()["staff_no"] == "S001"
+
+
+def test_bad_review_needs_reason_tags_and_keeps_them(world, device):
+    refused = post(device, rating(level=5))
+    assert refused.status_code == 400
+    assert [e["field"] for e in refused.json()["errors"]] == ["reason_tags"]
+    accepted = post(device, rating(level=4, reason_tags=["attitude", "long_wait"], comment="等了一个小时"))
+    assert accepted.status_code == 201 and accepted.json()["is_bad"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (rating(level=0), "level"),
+        (rating(level=6), "level"),
+        (rating(level="good"), "level"),
+        (rating(channel="fax"), "channel"),
+        (rating(item_code="NOPE", transaction="NEW-1"), "item_code"),
+        (rating(transaction="NEW-2", item_code=""), "transaction"),
+        (rating(level=4, reason_tags=["made_up"]), "reason_tags"),
+        (rating(comment="长" * 501), "comment"),
+        (rating(comment="长" * 6000), "comment"),
+        (rating(answers=[1, 2]), "answers"),
+        (rating(evaluator={"name": "王五", "id_type": "resident_id", "id_number": "110101199003071234"}),
+         "evaluator.id_number"),
+        (rating(evaluator={"phone": "12345"}), "evaluator.phone"),
+        (rating(transaction=""), "transaction"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field_and_nothing_is_stored(world, device, body, field):
+    response = post(device, body)
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert field in [e["field"] for e in response.json()["errors"]]
+    with schema_context(world.info.schema):
+        assert not Evaluation.objects.exists()
+
+
+def test_malformed_json_is_refused(world, device):
+    response = device.post("/api/v1/evaluations", '{"level": 1,', content_type="application/json")
+    assert response.status_code == 400 and response.json()["type"].endswith("/malformed")
+
+
+def test_second_rating_is_a_revision_counted_once(world, device):
+    first = post(device, rating(level=3)).json()
+    second = post(device, rating(level=1)).json()
+    assert (second["revision"], second["supersedes"]) == (2, first["id"])
+    with schema_context(world.info.schema):
+        assert Evaluation.objects.count() == 2
+        assert list(Evaluation.objects.filter(is_current=True).values_list("level", flat=True)) == [1]
+    other_stage = post(device, rating(level=2, stage="accepted")).json()
+    assert other_stage["revision"] == 1 and other_stage["supersedes"] is None
+
+
+def test_supplementary_rating_within_the_window_and_refused_after(world, integration):
+    with schema_context(world.info.schema):
+        txn = Transaction.objects.create(number="OLD-1", item=world.item, unit=world.hall, channel="web",
+                                         finished_at=timezone.now() - timedelta(days=2))
+        Transaction.objects.create(number="OLD-2", item=world.item, unit=world.hall, channel="web",
+                                   finished_at=timezone.now() - timedelta(days=8))
+    ok = post(integration, {"transaction": txn.number, "level": 2, "channel": "web"})
+    assert ok.status_code == 201 and ok.json()["is_supplementary"] is True
+    late = post(integration, {"transaction": "OLD-2", "level": 2, "channel": "web"})
+    assert late.status_code == 400 and late.json()["errors"][0]["field"] == "transaction"
+
+
+def test_real_name_identity_is_encrypted_at_rest(world, device):
+    identity = {"name": "李四", "phone": "13800138000", "id_type": "resident_id", "id_number": "11010519491231002X"}
+    body = post(device, rating(level=4, reason_tags=["attitude"], evaluator=identity)).json()
+    assert "13800138000" not in str(body)
+    with schema_context(world.info.schema), connection.cursor() as cursor:
+        cursor.execute("SELECT evaluator_name, evaluator_phone, evaluator_id_number, evaluator_hash, anonymous "
+                       "FROM evaluations_evaluation WHERE id = %s", [body["id"]])
+        name, phone, id_number, hashed, anonymous = cursor.fetchone()
+    assert not anonymous
+    assert "李四" not in name and "13800138000" not in phone and "11010519491231002X" not in id_number
+    assert len(hashed) == 64
+    from tenants.privacy.identity import identity_from_row
+
+    with schema_context(world.info.schema):
+        assert identity_from_row(Evaluation.objects.get(pk=body["id"]), "evaluator").phone == "13800138000"
+
+
+def test_idempotent_retry_of_a_single_rating_creates_one_row(world, device):
+    a = post(device, rating(), HTTP_IDEMPOTENCY_KEY="tap-1")
+    b = post(device, rating(), HTTP_IDEMPOTENCY_KEY="tap-1")
+    assert a.status_code == b.status_code == 201 and a.json() == b.json()
+    with schema_context(world.info.schema):
+        assert Evaluation.objects.count() == 1
+
+
+def test_bulk_reports_each_item_and_a_retry_creates_nothing_twice(world, device):
+    items = [
+        {**rating(transaction="OFF-1"), "idempotency_key": "k1"},
+        {**rating(transaction="OFF-2", level=9), "idempotency_key": "k2"},
+        {**rating(transaction="OFF-3", level=5, reason_tags=["attitude"]), "idempotency_key": "k3"},
+        {**rating(transaction="OFF-1"), "idempotency_key": "k1"},  # the same tap queued twice
+    ]
+    first = device.post("/api/v1/evaluations/bulk", {"items": items}, content_type="application/json").json()
+    assert [r["status"] for r in first["results"]] == ["created", "error", "created", "duplicate"]
+    assert first["results"][1]["errors"][0]["field"] == "level"
+    assert first["results"][3]["id"] == first["results"][0]["id"]
+    again = device.post("/api/v1/evaluations/bulk", {"items": items}, content_type="application/json").json()
+    assert [r["status"] for r in again["results"]] == ["duplicate", "error", "duplicate", "duplicate"]
+    assert (again["created"], again["duplicates"], again["errors"]) == (0, 3, 1)
+    with schema_context(world.info.schema):
+        assert Evaluation.objects.count() == 2
+
+
+def test_bulk_item_without_idempotency_key_is_an_error(world, device):
+    result = device.post("/api/v1/evaluations/bulk", {"items": [rating()]}, content_type="application/json").json()
+    assert result["results"][0]["status"] == "error"
+    assert result["results"][0]["errors"][0]["field"] == "idempotency_key"
+
+
+@pytest.mark.parametrize("count", [0, 1001])
+def test_bulk_size_limits(world, device, count):
+    items = [{**rating(transaction=f"B-{i}"), "idempotency_key": f"b{i}"} for i in range(count)]
+    response = device.post("/api/v1/evaluations/bulk", {"items": items}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "items"
+
+
+def test_other_tenants_device_key_is_refused_and_nothing_written(world, beta):
+    response = post(key_client(beta.host, world.device_key), rating())
+    assert response.status_code == 401
+    with schema_context(beta.schema):
+        assert not Evaluation.objects.exists() and not Transaction.objects.exists()
+
+
+def test_a_tenant_cannot_rate_another_tenants_transaction(world, beta):
+    post(key_client(world.info.host, world.device_key), rating())
+    beta_key = make_key(beta.schema, "integration")
+    response = post(key_client(beta.host, beta_key), {"transaction": "BJ2026112500001", "level": 1, "channel": "web"})
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "transaction"
+
+
+def test_staff_sessions_cannot_rate_on_an_evaluators_behalf(world):
+    client = host_client(world.info.host)
+    client.post("/accounts/login/", {"login": world.info.admin_email, "password": PASSWORD})
+    response = client.post("/api/v1/evaluations", rating(), content_type="application/json")
+    assert response.status_code == 403
+
+
+def test_single_rating_query_count_is_pinned(world, device, django_assert_max_num_queries):
+    post(device, rating(transaction="WARM"))  # warms the tenant's intake configuration cache
+    # search_path, key, device, savepoint, lock transaction, item, register transaction, re-read and lock it,
+    # current revision, insert, release: 11 for a rating that registers its transaction inline
+    with django_assert_max_num_queries(11):
+        assert post(device, rating(transaction="PINNED")).status_code == 201
+
+
+def test_reads_for_integrators(world, integration):
+    items = integration.get("/api/v1/items?code=ITEM-001").json()["results"]
+    assert items == [{"code": "ITEM-001", "name": "食品经营许可证核发", "item_type": "licensing", "status": "published",
+                      "guide_version": 1, "promise_type": "promised", "time_limit_days": 5}]
+    units = {u["code"]: u for u in integration.get("/api/v1/units").json()["results"]}
+    assert units["W01"]["parent_code"] == "H01" and units["W01"]["kind"] == "window"
+    staff = integration.get("/api/v1/staff").json()["results"]
+    assert staff == [{"staff_no": "S001", "name": "张敏", "unit_code": "H01"}]
