@@ -17,3 +17,5 @@ max_requests_jitter = 500
 accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = True
+# gunicorn 27 opens a control socket under $HOME shared by every gunicorn of this user; we do not use it.
+control_socket_disable = True

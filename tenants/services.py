@@ -60,7 +60,7 @@ def _validate(*, slug: str, name: str, kind: str, region_code: str, parent: Tena
     elif "region_code" not in errors and kind in {"province", "city", "county"}:
         if region_level(region_code) != kind:
             errors.setdefault("region_code", []).append(
-                _("Region code %(code)s is not a %(kind)s-level code.") % {"code": region_code, "kind": kind}
+                _("Region code %(code)s is not a %(kind)s-level code.") % {"code": region_code, "kind": TenantKind(kind).label}
             )
     elif kind == TenantKind.NATIONAL and region_code != NATIONAL_REGION_CODE:
         errors.setdefault("region_code", []).append(_("A national tenant uses region code 100000."))

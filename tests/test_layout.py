@@ -26,3 +26,10 @@ def test_packages_inside_platform_are_importable_by_their_own_names():
 def test_top_level_layout():
     for name in ("platform", "tenants", "billing", "themes", "api", "infra", "tests", "pyproject.toml", "README.md"):
         assert (ROOT / name).exists(), name
+
+
+def test_every_permission_has_a_label():
+    from tenants.accounts.roles import PERMISSION_LABELS, ROLE_PERMISSIONS
+
+    granted = set().union(*ROLE_PERMISSIONS.values())
+    assert granted <= set(PERMISSION_LABELS)

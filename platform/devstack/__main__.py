@@ -25,6 +25,8 @@ def _manage(*args: str, env: dict) -> None:
 def run(port: int) -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    # infra/Procfile names gunicorn and celery: use this venv's copies even when it is not activated.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     started = []
     DATA.mkdir(exist_ok=True)
     try:

@@ -53,6 +53,25 @@ class Perm:
     REVEAL_IDENTITY = "identity.reveal"
 
 
+PERMISSION_LABELS = {
+    Perm.VIEW_ACCOUNT: _("See your own account"),
+    Perm.MANAGE_USERS: _("Manage staff accounts"),
+    Perm.MANAGE_API_KEYS: _("Manage API keys"),
+    Perm.MANAGE_BRANDING: _("Change the branding"),
+    Perm.VIEW_AUDIT: _("Read the audit trail"),
+    Perm.MANAGE_TENANTS: _("Provision and manage tenants"),
+    Perm.VIEW_TENANTS: _("See tenants"),
+    Perm.READ_NATIONAL_FEED: _("Read the national feed"),
+    Perm.READ_CATALOG: _("Read the catalogue and organisation"),
+    Perm.MANAGE_CATALOG: _("Manage the service catalogue"),
+    Perm.MANAGE_ORGANISATION: _("Manage units, staff, platforms and devices"),
+    Perm.SUBMIT_EVALUATIONS: _("Submit ratings (devices and integrations)"),
+    Perm.REGISTER_TRANSACTIONS: _("Register transactions"),
+    Perm.ENTER_PAPER_EVALUATIONS: _("Enter paper rating forms"),
+    Perm.VIEW_EVALUATIONS: _("See evaluations"),
+    Perm.REVEAL_IDENTITY: _("Reveal an evaluator's identity (audited)"),
+}
+
 _STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUATIONS})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from tenants.accounts.forms import ApiKeyForm
 from tenants.accounts.models import ApiKey
-from tenants.accounts.roles import ROLE_PERMISSIONS, Perm, has_permission
+from tenants.accounts.roles import PERMISSION_LABELS, ROLE_PERMISSIONS, Perm, has_permission
 from tenants.accounts.services import api_key_create, api_key_revoke, role_label
 
 
@@ -34,7 +34,7 @@ def home(request):
     user = request.user
     return render(request, "accounts/home.html", {
         "role_label": role_label(user.role),
-        "permissions": sorted(ROLE_PERMISSIONS.get(user.role, ())),
+        "permissions": [PERMISSION_LABELS[p] for p in sorted(ROLE_PERMISSIONS.get(user.role, ()))],
         "can_manage_keys": has_permission(user.role, Perm.MANAGE_API_KEYS),
     })
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parents[3]
 env = environ.Env()
+# The checkout root; an installed (non-editable) image points APP_BASE_DIR at its application folder.
+BASE_DIR = Path(env("APP_BASE_DIR", default=str(Path(__file__).resolve().parents[3])))
 SERVICES_ENV_FILE = BASE_DIR / ".data" / "services.env"
 if SERVICES_ENV_FILE.exists():
     # Only fills what the real environment leaves unset.

@@ -12,6 +12,7 @@ from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNC
 from django_tenants.utils import get_public_schema_name
 
 from tenants.selectors import schemas_behind, tenant_schemas
+from tenants.services import control_plane_ensure
 
 
 class Command(MigrateSchemasCommand):
@@ -30,6 +31,7 @@ class Command(MigrateSchemasCommand):
         executor = GET_EXECUTOR_FUNCTION(codename=self.executor)(self.args, self.options)
         if self.sync_public:
             executor.run_migrations(tenants=[get_public_schema_name()])
+            control_plane_ensure()  # the control plane's own registry row and domain, idempotent
         if self.sync_tenant:
             with connection.cursor() as cursor:
                 cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.TENANT_BASE_SCHEMA}"')
