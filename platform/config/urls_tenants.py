@@ -11,6 +11,11 @@ urlpatterns = [
     path("settings/api-keys/", account_views.api_keys, name="api-keys-page"),
     path("settings/api-keys/<int:pk>/revoke", account_views.api_key_revoke_view, name="api-key-revoke-page"),
     path("settings/branding/", theme_views.branding, name="branding"),
+    path("catalog/", include("tenants.catalog.urls")),
+    path("organisation/", include("tenants.organisation.urls")),
+    path("evaluations/", include("tenants.evaluations.urls_staff")),
+    path("supervision/", include("tenants.supervision.urls")),
+    path("", include("tenants.evaluations.urls_channels")),  # citizen-facing: device page, QR, widget
     path("api/v1/", include("api.urls_tenant")),
     *common_urlpatterns(schema_urlconf="config.urls_tenants"),
 ]

@@ -51,6 +51,7 @@ class Perm:
     ENTER_PAPER_EVALUATIONS = "evaluations.enter_paper"
     VIEW_EVALUATIONS = "evaluations.view"
     REVEAL_IDENTITY = "identity.reveal"
+    RUN_SUPERVISION = "supervision.run"
 
 
 PERMISSION_LABELS = {
@@ -70,6 +71,7 @@ PERMISSION_LABELS = {
     Perm.ENTER_PAPER_EVALUATIONS: _("Enter paper rating forms"),
     Perm.VIEW_EVALUATIONS: _("See evaluations"),
     Perm.REVEAL_IDENTITY: _("Reveal an evaluator's identity (audited)"),
+    Perm.RUN_SUPERVISION: _("Run surveys, callbacks and third-party assessments"),
 }
 
 _STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUATIONS})
@@ -77,8 +79,8 @@ _STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUAT
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.TENANT_ADMIN: _STAFF_READ | {Perm.MANAGE_USERS, Perm.MANAGE_API_KEYS, Perm.MANAGE_BRANDING, Perm.VIEW_AUDIT,
                                       Perm.MANAGE_CATALOG, Perm.MANAGE_ORGANISATION, Perm.REGISTER_TRANSACTIONS,
-                                      Perm.ENTER_PAPER_EVALUATIONS},
-    Role.SUPERVISOR: _STAFF_READ | {Perm.VIEW_AUDIT, Perm.REVEAL_IDENTITY},
+                                      Perm.ENTER_PAPER_EVALUATIONS, Perm.RUN_SUPERVISION},
+    Role.SUPERVISOR: _STAFF_READ | {Perm.VIEW_AUDIT, Perm.REVEAL_IDENTITY, Perm.RUN_SUPERVISION},
     Role.OFFICER: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS},
     Role.WINDOW_STAFF: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS},
     Role.AUDITOR: _STAFF_READ | {Perm.VIEW_AUDIT},

@@ -56,6 +56,7 @@ TENANT_APPS = [
     "tenants.organisation",
     "tenants.catalog",
     "tenants.evaluations",
+    "tenants.supervision",
     "api",
     "allauth",
     "allauth.account",
