@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from api.views.api_keys import ApiKeyListCreateView, ApiKeyRevokeView
 from api.views import capture
@@ -15,4 +15,8 @@ urlpatterns = [
     path("items", capture.ItemListView.as_view(), name="api-items"),
     path("units", capture.UnitListView.as_view(), name="api-units"),
     path("staff", capture.StaffListView.as_view(), name="api-staff"),
+    path("", include("api.urls_catalog")),
+    path("", include("api.urls_channels")),
+    path("", include("api.urls_assisted")),
+    path("", include("api.urls_supervision")),
 ]

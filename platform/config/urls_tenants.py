@@ -15,7 +15,8 @@ urlpatterns = [
     path("organisation/", include("tenants.organisation.urls")),
     path("evaluations/", include("tenants.evaluations.urls_staff")),
     path("supervision/", include("tenants.supervision.urls")),
-    path("", include("tenants.evaluations.urls_channels")),  # citizen-facing: device page, QR, widget
+    path("assisted/", include("tenants.assisted.urls")),
+    path("", include("tenants.channels.urls")),  # citizen-facing: device page, QR, mobile page, widget
     path("api/v1/", include("api.urls_tenant")),
     *common_urlpatterns(schema_urlconf="config.urls_tenants"),
 ]

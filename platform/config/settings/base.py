@@ -57,6 +57,8 @@ TENANT_APPS = [
     "tenants.catalog",
     "tenants.evaluations",
     "tenants.supervision",
+    "tenants.channels",
+    "tenants.assisted",
     "api",
     "allauth",
     "allauth.account",
