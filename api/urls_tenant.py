@@ -1,7 +1,7 @@
 from django.urls import include, path
 
-from api.views.api_keys import ApiKeyListCreateView, ApiKeyRevokeView
 from api.views import capture
+from api.views.api_keys import ApiKeyListCreateView, ApiKeyRevokeView
 from api.views.common import MeView
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("evaluations", capture.EvaluationCreateView.as_view(), name="api-evaluations"),
     path("evaluations/bulk", capture.EvaluationBulkView.as_view(), name="api-evaluations-bulk"),
     path("transactions", capture.TransactionCreateView.as_view(), name="api-transactions"),
+    path("transactions/bulk", capture.TransactionBulkView.as_view(), name="api-transactions-bulk"),
     path("transactions/<str:number>", capture.TransactionDetailView.as_view(), name="api-transaction"),
     path("items", capture.ItemListView.as_view(), name="api-items"),
     path("units", capture.UnitListView.as_view(), name="api-units"),

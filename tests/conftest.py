@@ -40,12 +40,26 @@ def tenant_pair(django_db_setup, django_db_blocker) -> dict[str, TenantInfo]:
     with django_db_blocker.unblock():
         control_plane_ensure()
         with schema_context("public"):
-            user_create(actor=Actor.system("tests"), email=NATIONAL_EMAIL, role=Role.NATIONAL_STAFF, password=PASSWORD)
+            user_create(
+                actor=Actor.system("tests"), email=NATIONAL_EMAIL, role=Role.NATIONAL_STAFF, password=PASSWORD
+            )
         pair = {}
-        for slug, name, region in [("alpha", "甲省政务服务管理局", "130000"), ("beta", "乙省政务服务管理局", "140000")]:
-            result = tenant_provision(actor=Actor.system("tests"), slug=slug, name=name, kind="province",
-                                      region_code=region, admin_email=f"admin@{slug}.example", admin_password=PASSWORD)
-            pair[slug] = TenantInfo(tenant=result.tenant, host=f"{slug}.localhost", admin_email=f"admin@{slug}.example")
+        for slug, name, region in [
+            ("alpha", "甲省政务服务管理局", "130000"),
+            ("beta", "乙省政务服务管理局", "140000"),
+        ]:
+            result = tenant_provision(
+                actor=Actor.system("tests"),
+                slug=slug,
+                name=name,
+                kind="province",
+                region_code=region,
+                admin_email=f"admin@{slug}.example",
+                admin_password=PASSWORD,
+            )
+            pair[slug] = TenantInfo(
+                tenant=result.tenant, host=f"{slug}.localhost", admin_email=f"admin@{slug}.example"
+            )
         connection.set_schema_to_public()
     return pair
 
@@ -68,6 +82,8 @@ def _public_schema_between_tests():
     host_cache_clear()
     # Redis is not rolled back with the test's transaction: forget cached views of rolled-back rows.
     cache.delete_pattern("*theme:*")
+    cache.delete_pattern("*intake-config*")
+    cache.delete_pattern("*workcalendar:*")
 
 
 def host_client(host: str, **defaults) -> Client:
@@ -106,7 +122,9 @@ def subprocess_env(tenant_pair) -> dict:
     import os
 
     env = dict(os.environ)
-    env.update(DATABASE_URL=_test_database_url(), DJANGO_SETTINGS_MODULE="config.settings.test", LOG_FORMAT="text")
+    env.update(
+        DATABASE_URL=_test_database_url(), DJANGO_SETTINGS_MODULE="config.settings.test", LOG_FORMAT="text"
+    )
     return env
 
 
@@ -116,8 +134,20 @@ def running_celery_worker(env: dict):
     from config.celery import app
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--hostname=test-worker@%h"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname=test-worker@%h",
+        ],
         env=env,
     )
     try:
@@ -162,10 +192,21 @@ def build_capture_world(info: TenantInfo) -> CaptureWorld:
         staff = StaffFactory(staff_no="S001", name="张敏", unit=hall)
         platform = PlatformFactory(code="WEB", name="政务服务网")
         item = ServiceItemFactory(code="ITEM-001", name="食品经营许可证核发", responsible_unit=department)
-        device, device_key = device_register(actor=Actor.system("tests"), code="DEV-W01", name="评价器", window=window)
-    return CaptureWorld(info=info, department=department, hall=hall, window=window, staff=staff, platform=platform,
-                        item=item, device=device, device_key=device_key,
-                        integration_key=make_key(info.schema, Role.INTEGRATION, "window system"))
+        device, device_key = device_register(
+            actor=Actor.system("tests"), code="DEV-W01", name="评价器", window=window
+        )
+    return CaptureWorld(
+        info=info,
+        department=department,
+        hall=hall,
+        window=window,
+        staff=staff,
+        platform=platform,
+        item=item,
+        device=device,
+        device_key=device_key,
+        integration_key=make_key(info.schema, Role.INTEGRATION, "window system"),
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,17 @@ def test_packages_inside_platform_are_importable_by_their_own_names():
 
 
 def test_top_level_layout():
-    for name in ("platform", "tenants", "billing", "themes", "api", "infra", "tests", "pyproject.toml", "README.md"):
+    for name in (
+        "platform",
+        "tenants",
+        "billing",
+        "themes",
+        "api",
+        "infra",
+        "tests",
+        "pyproject.toml",
+        "README.md",
+    ):
         assert (ROOT / name).exists(), name
 
 

@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +11,7 @@ from api.permissions import require
 from api.serializers_capture import (
     BulkEvaluationItemSerializer,
     BulkEvaluationSerializer,
+    BulkItemResultSerializer,
     BulkResultSerializer,
     EvaluationCreatedSerializer,
     EvaluationCreateSerializer,
@@ -30,6 +31,7 @@ from tenants.evaluations.services import (
     evaluation_submit,
     evaluations_submit,
     transaction_register,
+    transactions_register,
 )
 from tenants.organisation.models import Device, Staff, Unit
 
@@ -45,10 +47,17 @@ def _device_of(request) -> Device | None:
 def _created_body(evaluation, supersedes, transaction_number: str) -> dict:
     words = SCALE_WORDS[intake_config().scale]
     return {
-        "id": evaluation.pk, "transaction": transaction_number, "stage": evaluation.stage,
-        "revision": evaluation.revision, "supersedes": supersedes, "level": evaluation.level,
-        "level_word": words[evaluation.level - 1], "is_bad": evaluation.is_bad,
-        "is_supplementary": evaluation.is_supplementary, "case_id": None, "rated_at": evaluation.rated_at,
+        "id": evaluation.pk,
+        "transaction": transaction_number,
+        "stage": evaluation.stage,
+        "revision": evaluation.revision,
+        "supersedes": supersedes,
+        "level": evaluation.level,
+        "level_word": words[evaluation.level - 1],
+        "is_bad": evaluation.is_bad,
+        "is_supplementary": evaluation.is_supplementary,
+        "case_id": None,
+        "rated_at": evaluation.rated_at,
     }
 
 
@@ -57,13 +66,17 @@ class EvaluationCreateView(APIView):
 
     permission_classes = [require(Perm.SUBMIT_EVALUATIONS)]
 
-    @extend_schema(request=EvaluationCreateSerializer, responses={201: EvaluationCreatedSerializer},
-                   operation_id="evaluations_create")
+    @extend_schema(
+        request=EvaluationCreateSerializer,
+        responses={201: EvaluationCreatedSerializer},
+        operation_id="evaluations_create",
+    )
     def post(self, request):
         data = EvaluationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = evaluation_submit(actor=request.user.actor, data=EvaluationInput(**data.validated_data),
-                                   device=_device_of(request))
+        result = evaluation_submit(
+            actor=request.user.actor, data=EvaluationInput(**data.validated_data), device=_device_of(request)
+        )
         body = _created_body(result.evaluation, result.supersedes, data.validated_data["transaction"])
         return Response(EvaluationCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -75,8 +88,11 @@ class EvaluationBulkView(APIView):
 
     permission_classes = [require(Perm.SUBMIT_EVALUATIONS)]
 
-    @extend_schema(request=BulkEvaluationSerializer, responses={200: BulkResultSerializer},
-                   operation_id="evaluations_bulk")
+    @extend_schema(
+        request=BulkEvaluationSerializer,
+        responses={200: BulkResultSerializer},
+        operation_id="evaluations_bulk",
+    )
     def post(self, request):
         envelope = BulkEvaluationSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
@@ -87,19 +103,31 @@ class EvaluationBulkView(APIView):
             if item.is_valid():
                 parsed.append((index, EvaluationInput(**item.validated_data)))
             else:
-                results[index] = {"index": index, "idempotency_key": raw.get("idempotency_key"), "status": "error",
-                                  "id": None, "errors": _field_errors(item.errors)}
-        outcomes = evaluations_submit(actor=request.user.actor, items=[data for _i, data in parsed],
-                                      device=_device_of(request))
+                results[index] = {
+                    "index": index,
+                    "idempotency_key": raw.get("idempotency_key"),
+                    "status": "error",
+                    "id": None,
+                    "errors": _field_errors(item.errors),
+                }
+        outcomes = evaluations_submit(
+            actor=request.user.actor, items=[data for _i, data in parsed], device=_device_of(request)
+        )
         for (index, data), outcome in zip(parsed, outcomes, strict=True):
             results[index] = {
-                "index": index, "idempotency_key": data.idempotency_key, "status": outcome.status,
+                "index": index,
+                "idempotency_key": data.idempotency_key,
+                "status": outcome.status,
                 "id": outcome.evaluation.pk if outcome.evaluation is not None else None,
                 **({"errors": _field_errors(outcome.errors)} if outcome.errors else {}),
             }
         counts = {s: sum(r["status"] == s for r in results) for s in ("created", "duplicate", "error")}
-        body = {"created": counts["created"], "duplicates": counts["duplicate"], "errors": counts["error"],
-                "results": results}
+        body = {
+            "created": counts["created"],
+            "duplicates": counts["duplicate"],
+            "errors": counts["error"],
+            "results": results,
+        }
         return Response(BulkResultSerializer(body).data)
 
 
@@ -114,8 +142,11 @@ class TransactionCreateView(APIView):
 
     permission_classes = [require(Perm.REGISTER_TRANSACTIONS)]
 
-    @extend_schema(request=TransactionCreateSerializer, responses={201: TransactionSerializer},
-                   operation_id="transactions_create")
+    @extend_schema(
+        request=TransactionCreateSerializer,
+        responses={201: TransactionSerializer},
+        operation_id="transactions_create",
+    )
     def post(self, request):
         data = TransactionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -123,13 +154,77 @@ class TransactionCreateView(APIView):
         return Response(TransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
 
 
+class TransactionBulkSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=1000)
+
+
+class TransactionBulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    results = BulkItemResultSerializer(many=True)
+
+
+class TransactionBulkView(APIView):
+    """Back-fill up to 1,000 transactions; an already registered number is reported as a duplicate."""
+
+    permission_classes = [require(Perm.REGISTER_TRANSACTIONS)]
+
+    @extend_schema(
+        request=TransactionBulkSerializer,
+        responses={200: TransactionBulkResultSerializer},
+        operation_id="transactions_bulk",
+    )
+    def post(self, request):
+        envelope = TransactionBulkSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        results, parsed = [], []
+        for index, raw in enumerate(envelope.validated_data["items"]):
+            item = TransactionCreateSerializer(data=raw)
+            if item.is_valid():
+                parsed.append((index, TransactionInput(**item.validated_data)))
+            else:
+                results.append(
+                    {
+                        "index": index,
+                        "idempotency_key": raw.get("number"),
+                        "status": "error",
+                        "id": None,
+                        "errors": _field_errors(item.errors),
+                    }
+                )
+        outcomes = transactions_register(actor=request.user.actor, items=[data for _i, data in parsed])
+        for (index, data), (status_, value) in zip(parsed, outcomes, strict=True):
+            results.append(
+                {
+                    "index": index,
+                    "idempotency_key": data.number,
+                    "status": status_,
+                    "id": value.pk if status_ != "error" else None,
+                    **({"errors": _field_errors(value)} if status_ == "error" else {}),
+                }
+            )
+        results.sort(key=lambda r: r["index"])
+        body = {
+            "created": sum(r["status"] == "created" for r in results),
+            "duplicates": sum(r["status"] == "duplicate" for r in results),
+            "errors": sum(r["status"] == "error" for r in results),
+            "results": results,
+        }
+        return Response(TransactionBulkResultSerializer(body).data)
+
+
 class TransactionDetailView(APIView):
     permission_classes = [require(Perm.READ_CATALOG)]
 
     @extend_schema(responses=TransactionSerializer, operation_id="transactions_retrieve")
     def get(self, request, number: str):
-        txn = get_object_or_404(Transaction.objects.select_related("item", "guide_version", "unit", "window",
-                                                                   "staff", "platform"), number=number)
+        txn = get_object_or_404(
+            Transaction.objects.select_related(
+                "item", "guide_version", "unit", "window", "staff", "platform"
+            ),
+            number=number,
+        )
         return Response(TransactionSerializer(txn).data)
 
 

@@ -24,8 +24,17 @@ class Role(models.TextChoices):
     NATIONAL_FEED = "national_feed", _("National feed consumer")
 
 
-TENANT_ROLES = frozenset({Role.TENANT_ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.WINDOW_STAFF, Role.AUDITOR,
-                          Role.DEVICE, Role.INTEGRATION})
+TENANT_ROLES = frozenset(
+    {
+        Role.TENANT_ADMIN,
+        Role.SUPERVISOR,
+        Role.OFFICER,
+        Role.WINDOW_STAFF,
+        Role.AUDITOR,
+        Role.DEVICE,
+        Role.INTEGRATION,
+    }
+)
 CONTROL_PLANE_ROLES = frozenset({Role.NATIONAL_STAFF, Role.RESELLER_STAFF, Role.NATIONAL_FEED})
 MACHINE_ROLES = frozenset({Role.DEVICE, Role.INTEGRATION, Role.NATIONAL_FEED})
 # Roles for which a tenant (or production) can require two-factor sign-in.
@@ -77,19 +86,37 @@ PERMISSION_LABELS = {
 _STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUATIONS})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.TENANT_ADMIN: _STAFF_READ | {Perm.MANAGE_USERS, Perm.MANAGE_API_KEYS, Perm.MANAGE_BRANDING, Perm.VIEW_AUDIT,
-                                      Perm.MANAGE_CATALOG, Perm.MANAGE_ORGANISATION, Perm.REGISTER_TRANSACTIONS,
-                                      Perm.ENTER_PAPER_EVALUATIONS, Perm.RUN_SUPERVISION},
+    Role.TENANT_ADMIN: _STAFF_READ
+    | {
+        Perm.MANAGE_USERS,
+        Perm.MANAGE_API_KEYS,
+        Perm.MANAGE_BRANDING,
+        Perm.VIEW_AUDIT,
+        Perm.MANAGE_CATALOG,
+        Perm.MANAGE_ORGANISATION,
+        Perm.REGISTER_TRANSACTIONS,
+        Perm.ENTER_PAPER_EVALUATIONS,
+        Perm.RUN_SUPERVISION,
+    },
     Role.SUPERVISOR: _STAFF_READ | {Perm.VIEW_AUDIT, Perm.REVEAL_IDENTITY, Perm.RUN_SUPERVISION},
     Role.OFFICER: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS},
     Role.WINDOW_STAFF: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS},
     Role.AUDITOR: _STAFF_READ | {Perm.VIEW_AUDIT},
     # Machines rate and register; people never rate on an evaluator's behalf (paper entry aside).
     Role.DEVICE: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS}),
-    Role.INTEGRATION: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS,
-                                 Perm.REGISTER_TRANSACTIONS}),
-    Role.NATIONAL_STAFF: frozenset({Perm.VIEW_ACCOUNT, Perm.MANAGE_TENANTS, Perm.VIEW_TENANTS, Perm.VIEW_AUDIT,
-                                    Perm.MANAGE_API_KEYS, Perm.READ_NATIONAL_FEED}),
+    Role.INTEGRATION: frozenset(
+        {Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS, Perm.REGISTER_TRANSACTIONS}
+    ),
+    Role.NATIONAL_STAFF: frozenset(
+        {
+            Perm.VIEW_ACCOUNT,
+            Perm.MANAGE_TENANTS,
+            Perm.VIEW_TENANTS,
+            Perm.VIEW_AUDIT,
+            Perm.MANAGE_API_KEYS,
+            Perm.READ_NATIONAL_FEED,
+        }
+    ),
     Role.RESELLER_STAFF: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_TENANTS}),
     Role.NATIONAL_FEED: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_NATIONAL_FEED}),
 }

@@ -17,12 +17,19 @@ from tenants.accounts.roles import MACHINE_ROLES, Role, roles_for_schema
 API_KEY_PREFIX = "hcp"
 
 
-def audit_record(*, actor: Actor, action: str, target=None, data: dict | None = None, reason: str = "") -> AuditEvent:
+def audit_record(
+    *, actor: Actor, action: str, target=None, data: dict | None = None, reason: str = ""
+) -> AuditEvent:
     return AuditEvent.objects.create(
-        actor_kind=actor.kind, actor_id=actor.id, actor_label=actor.label[:254], action=action,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label[:254],
+        action=action,
         target_type=type(target).__name__ if target is not None else "",
         target_id=str(getattr(target, "pk", "") or "") if target is not None else "",
-        reason=reason, data=data or {}, request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+        reason=reason,
+        data=data or {},
+        request_id=request_id_var.get() if request_id_var.get() != "-" else "",
     )
 
 
@@ -32,7 +39,9 @@ def _check_role_for_schema(role: str, *, field: str = "role") -> None:
 
 
 @transaction.atomic
-def user_create(*, actor: Actor, email: str, role: str, password: str | None = None, display_name: str = "") -> User:
+def user_create(
+    *, actor: Actor, email: str, role: str, password: str | None = None, display_name: str = ""
+) -> User:
     if role in MACHINE_ROLES:
         raise ValidationError({"role": [_("Machine roles are for API keys, not people.")]})
     _check_role_for_schema(role)
@@ -60,8 +69,9 @@ def api_key_create(*, actor: Actor, name: str, role: str) -> tuple[ApiKey, str]:
     _check_role_for_schema(role)
     prefix = secrets.token_hex(6)
     plaintext = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(name=name, prefix=prefix, digest=_digest(plaintext), role=role,
-                                created_by=actor.label[:254])
+    key = ApiKey.objects.create(
+        name=name, prefix=prefix, digest=_digest(plaintext), role=role, created_by=actor.label[:254]
+    )
     audit_record(actor=actor, action="api_key.create", target=key, data={"name": name, "role": role})
     return key, plaintext
 

@@ -32,11 +32,15 @@ def permission_required(perm: str):
 def home(request):
     """The staff workspace of a tenant: who you are here and what you may do."""
     user = request.user
-    return render(request, "accounts/home.html", {
-        "role_label": role_label(user.role),
-        "permissions": [PERMISSION_LABELS[p] for p in sorted(ROLE_PERMISSIONS.get(user.role, ()))],
-        "can_manage_keys": has_permission(user.role, Perm.MANAGE_API_KEYS),
-    })
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "role_label": role_label(user.role),
+            "permissions": [PERMISSION_LABELS[p] for p in sorted(ROLE_PERMISSIONS.get(user.role, ()))],
+            "can_manage_keys": has_permission(user.role, Perm.MANAGE_API_KEYS),
+        },
+    )
 
 
 @permission_required(Perm.MANAGE_API_KEYS)
@@ -48,9 +52,15 @@ def api_keys(request):
             _key, created = api_key_create(actor=request.user.actor, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
-    return render(request, "accounts/api_keys.html", {
-        "form": form, "created": created, "keys": ApiKey.objects.all()[:200],
-    })
+    return render(
+        request,
+        "accounts/api_keys.html",
+        {
+            "form": form,
+            "created": created,
+            "keys": ApiKey.objects.all()[:200],
+        },
+    )
 
 
 @require_POST

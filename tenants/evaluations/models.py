@@ -47,10 +47,15 @@ class EvaluationPolicy(models.Model):
     """The tenant's evaluation standards (one row per schema)."""
 
     scale = models.CharField(_("scale wording"), max_length=16, choices=Scale.choices, default=Scale.GOOD_BAD)
-    supplementary_days = models.PositiveSmallIntegerField(_("supplementary rating window (days after finish)"),
-                                                          default=7)
+    supplementary_days = models.PositiveSmallIntegerField(
+        _("supplementary rating window (days after finish)"), default=7
+    )
     default_ratings = models.BooleanField(_("record a default rating when none is given"), default=False)
     default_after_days = models.PositiveSmallIntegerField(_("default rating after (days)"), default=7)
+    default_level = models.PositiveSmallIntegerField(_("level of a default rating"), default=2)
+    max_revisions = models.PositiveSmallIntegerField(
+        _("most ratings of one transaction and stage"), default=5
+    )
     comment_max_length = models.PositiveSmallIntegerField(_("longest comment"), default=500)
 
     def __str__(self) -> str:
@@ -79,18 +84,32 @@ class ReasonTag(models.Model):
 class Transaction(models.Model):
     number = models.CharField(_("transaction number"), max_length=64, unique=True)
     item = models.ForeignKey("catalog.ServiceItem", on_delete=models.PROTECT, related_name="transactions")
-    guide_version = models.ForeignKey("catalog.GuideVersion", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="transactions")
-    unit = models.ForeignKey("organisation.Unit", on_delete=models.PROTECT, related_name="transactions",
-                             verbose_name=_("handling unit"))
-    window = models.ForeignKey("organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="window_transactions")
-    platform = models.ForeignKey("organisation.Platform", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="transactions")
-    staff = models.ForeignKey("organisation.Staff", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="transactions")
+    guide_version = models.ForeignKey(
+        "catalog.GuideVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
+    unit = models.ForeignKey(
+        "organisation.Unit",
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        verbose_name=_("handling unit"),
+    )
+    window = models.ForeignKey(
+        "organisation.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="window_transactions",
+    )
+    platform = models.ForeignKey(
+        "organisation.Platform", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
+    staff = models.ForeignKey(
+        "organisation.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
-    applicant_type = models.CharField(max_length=10, choices=ApplicantType.choices, default=ApplicantType.PERSON)
+    applicant_type = models.CharField(
+        max_length=10, choices=ApplicantType.choices, default=ApplicantType.PERSON
+    )
     applicant_name = models.TextField(blank=True)  # encrypted (tenants.privacy.crypto)
     applicant_phone = models.TextField(blank=True)  # encrypted
     applicant_id_type = models.CharField(max_length=20, blank=True)
@@ -121,21 +140,27 @@ class Evaluation(models.Model):
     comment = models.TextField(blank=True)
     answers = models.JSONField(default=dict, blank=True)
     questionnaire_version = models.PositiveIntegerField(null=True, blank=True)
-    guide_version = models.ForeignKey("catalog.GuideVersion", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="evaluations")
+    guide_version = models.ForeignKey(
+        "catalog.GuideVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="evaluations"
+    )
     anonymous = models.BooleanField(default=True)
-    evaluator_type = models.CharField(max_length=10, choices=ApplicantType.choices, default=ApplicantType.PERSON)
+    evaluator_type = models.CharField(
+        max_length=10, choices=ApplicantType.choices, default=ApplicantType.PERSON
+    )
     evaluator_name = models.TextField(blank=True)  # encrypted
     evaluator_phone = models.TextField(blank=True)  # encrypted
     evaluator_id_type = models.CharField(max_length=20, blank=True)
     evaluator_id_number = models.TextField(blank=True)  # encrypted
-    evaluator_hash = models.CharField(max_length=64, blank=True, db_index=True)  # keyed hash, for de-duplication
+    evaluator_hash = models.CharField(
+        max_length=64, blank=True, db_index=True
+    )  # keyed hash, for de-duplication
     is_default = models.BooleanField(default=False)
     is_supplementary = models.BooleanField(default=False)
     excluded = models.BooleanField(default=False)  # set by an upheld appeal; never counted when true
     excluded_reason = models.TextField(blank=True)
-    device = models.ForeignKey("organisation.Device", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="evaluations")
+    device = models.ForeignKey(
+        "organisation.Device", null=True, blank=True, on_delete=models.PROTECT, related_name="evaluations"
+    )
     source = models.CharField(max_length=80, blank=True)  # api key or user that submitted it
     # NULL, not "", when absent: the unique (source, key) index applies only to keyed ratings.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
@@ -146,10 +171,16 @@ class Evaluation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="evaluation_level_1_to_5"),
             models.UniqueConstraint(fields=["transaction", "stage", "revision"], name="evaluation_revision"),
-            models.UniqueConstraint(fields=["transaction", "stage"], condition=Q(is_current=True),
-                                    name="evaluation_one_current_per_stage"),
-            models.UniqueConstraint(fields=["source", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
-                                    name="evaluation_idempotency"),
+            models.UniqueConstraint(
+                fields=["transaction", "stage"],
+                condition=Q(is_current=True),
+                name="evaluation_one_current_per_stage",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="evaluation_idempotency",
+            ),
         ]
         indexes = [models.Index(fields=["rated_at"]), models.Index(fields=["is_bad", "rated_at"])]
 

@@ -8,7 +8,6 @@ from django.db import connection
 from tenants.evaluations.models import EvaluationPolicy, ReasonTag
 
 
-
 @dataclass(frozen=True)
 class IntakeConfig:
     scale: str
@@ -16,11 +15,13 @@ class IntakeConfig:
     comment_max_length: int
     default_ratings: bool
     default_after_days: int
+    default_level: int
+    max_revisions: int
     tag_codes: frozenset[str]
 
 
 def _key() -> str:
-    return f"evaluations:intake-config:{connection.schema_name}"
+    return f"evaluations:intake-config:v2:{connection.schema_name}"
 
 
 def intake_config() -> IntakeConfig:
@@ -28,9 +29,13 @@ def intake_config() -> IntakeConfig:
     if cached is None:
         policy = EvaluationPolicy.objects.first() or EvaluationPolicy()
         cached = {
-            "scale": policy.scale, "supplementary_days": policy.supplementary_days,
-            "comment_max_length": policy.comment_max_length, "default_ratings": policy.default_ratings,
+            "scale": policy.scale,
+            "supplementary_days": policy.supplementary_days,
+            "comment_max_length": policy.comment_max_length,
+            "default_ratings": policy.default_ratings,
             "default_after_days": policy.default_after_days,
+            "default_level": policy.default_level,
+            "max_revisions": policy.max_revisions,
             "tag_codes": sorted(ReasonTag.objects.filter(active=True).values_list("code", flat=True)),
         }
         cache.set(_key(), cached, 300)

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.accounts.actors import Actor
+from tenants.accounts.services import audit_record
 from tenants.catalog.models import PromiseType, ServiceItem
 from tenants.evaluations.models import BAD_LEVELS, ApplicantType, Channel, Evaluation, Stage, Transaction
 from tenants.evaluations.selectors import IntakeConfig, intake_config
@@ -78,7 +79,9 @@ def _resolve(model, field_name: str, value: str, label: str, **extra):
         return None
     found = model.objects.filter(**{field_name: value}, **extra).first()
     if found is None:
-        raise _err(label, _("Unknown %(what)s “%(value)s”.") % {"what": label.replace("_", " "), "value": value})
+        raise _err(
+            label, _("Unknown %(what)s “%(value)s”.") % {"what": label.replace("_", " "), "value": value}
+        )
     return found
 
 
@@ -103,24 +106,58 @@ def transaction_register(*, actor: Actor, data: TransactionInput) -> Transaction
     deadline = None
     if data.received_at and guide:
         received = timezone.localtime(data.received_at).date()
-        deadline = received if promise == PromiseType.IMMEDIATE else add_working_days(received, guide.time_limit_days)
+        deadline = (
+            received
+            if promise == PromiseType.IMMEDIATE
+            else add_working_days(received, guide.time_limit_days)
+        )
     encrypted = applicant.encrypted()
     return Transaction.objects.create(
-        number=data.number, item=item, guide_version=guide, unit=unit, window=window, platform=platform,
-        staff=staff, channel=data.channel, applicant_type=data.applicant_type,
-        applicant_name=encrypted["name"], applicant_phone=encrypted["phone"],
-        applicant_id_type=encrypted["id_type"], applicant_id_number=encrypted["id_number"],
-        status=data.status, promise_type=promise, received_at=data.received_at, finished_at=data.finished_at,
+        number=data.number,
+        item=item,
+        guide_version=guide,
+        unit=unit,
+        window=window,
+        platform=platform,
+        staff=staff,
+        channel=data.channel,
+        applicant_type=data.applicant_type,
+        applicant_name=encrypted["name"],
+        applicant_phone=encrypted["phone"],
+        applicant_id_type=encrypted["id_type"],
+        applicant_id_number=encrypted["id_number"],
+        status=data.status,
+        promise_type=promise,
+        received_at=data.received_at,
+        finished_at=data.finished_at,
         deadline=deadline,
     )
+
+
+def transactions_register(*, actor: Actor, items: list[TransactionInput]) -> list[tuple[str, object]]:
+    """Back-fill: each item → ("created", Transaction) / ("duplicate", Transaction) / ("error", errors)."""
+    outcomes: list[tuple[str, object]] = []
+    for data in items:
+        existing = Transaction.objects.filter(number=data.number).first()
+        if existing is not None:
+            outcomes.append(("duplicate", existing))
+            continue
+        try:
+            with transaction.atomic():
+                outcomes.append(("created", transaction_register(actor=actor, data=data)))
+        except ValidationError as exc:
+            outcomes.append(("error", exc.message_dict))
+    return outcomes
 
 
 # --- evaluations -------------------------------------------------------------------------------------
 def _validate(data: EvaluationInput, config: IntakeConfig) -> Identity | None:
     errors: dict[str, list[str]] = {}
     if data.channel not in Channel.values:
-        errors["channel"] = [_("Unknown channel “%(c)s”; use one of %(all)s.") % {
-            "c": data.channel, "all": ", ".join(Channel.values)}]
+        errors["channel"] = [
+            _("Unknown channel “%(c)s”; use one of %(all)s.")
+            % {"c": data.channel, "all": ", ".join(Channel.values)}
+        ]
     if not isinstance(data.level, int) or isinstance(data.level, bool) or not 1 <= data.level <= 5:
         errors["level"] = [_("Level is 1 (best) to 5 (worst).")]
     if data.stage not in Stage.values:
@@ -133,13 +170,20 @@ def _validate(data: EvaluationInput, config: IntakeConfig) -> Identity | None:
         errors["reason_tags"] = [_("A bad review (level 4 or 5) needs at least one reason tag.")]
     if len(data.comment or "") > config.comment_max_length:
         errors["comment"] = [_("A comment is at most %(n)d characters.") % {"n": config.comment_max_length}]
-    if not isinstance(data.answers, dict) or len(data.answers) > MAX_ANSWERS or any(
-        not isinstance(v, (str, int, bool)) or len(str(v)) > MAX_ANSWER_LENGTH for v in data.answers.values()
+    if (
+        not isinstance(data.answers, dict)
+        or len(data.answers) > MAX_ANSWERS
+        or any(
+            not isinstance(v, (str, int, bool)) or len(str(v)) > MAX_ANSWER_LENGTH
+            for v in data.answers.values()
+        )
     ):
-        errors["answers"] = [_("Answers are at most %(n)d short values keyed by question.") % {"n": MAX_ANSWERS}]
+        errors["answers"] = [
+            _("Answers are at most %(n)d short values keyed by question.") % {"n": MAX_ANSWERS}
+        ]
     evaluator = data.evaluator if isinstance(data.evaluator, dict) else None
     if evaluator is None:
-        errors["evaluator"] = [_("Give {\"anonymous\": true} or the evaluator's name, phone and ID.")]
+        errors["evaluator"] = [_('Give {"anonymous": true} or the evaluator\'s name, phone and ID.')]
     identity = None
     if evaluator is not None and not evaluator.get("anonymous"):
         try:
@@ -147,7 +191,9 @@ def _validate(data: EvaluationInput, config: IntakeConfig) -> Identity | None:
         except ValidationError as exc:
             errors.update(exc.message_dict)
         if identity is not None and identity.is_empty:
-            errors["evaluator"] = [_("A real-name rating needs a name, phone or ID number; else send anonymous.")]
+            errors["evaluator"] = [
+                _("A real-name rating needs a name, phone or ID number; else send anonymous.")
+            ]
     if errors:
         raise ValidationError(errors)
     data.reason_tags = tags
@@ -176,14 +222,23 @@ class ItemOutcome:
     errors: dict | None = None
 
 
-def _missing_transactions(*, actor: Actor, pending: list[_Pending], device: Device | None,
-                          outcomes: dict[int, ItemOutcome], now: datetime) -> None:
+def _missing_transactions(
+    *,
+    actor: Actor,
+    pending: list[_Pending],
+    device: Device | None,
+    outcomes: dict[int, ItemOutcome],
+    now: datetime,
+) -> None:
     """Register the transactions that ratings name inline (as window systems send them), set-based."""
     new = {p.data.transaction: p for p in pending if p.txn is None}
     if not new:
         return
     codes = lambda attr: {getattr(p.data, attr) for p in new.values() if getattr(p.data, attr)}  # noqa: E731
-    items = {i.code: i for i in ServiceItem.objects.filter(code__in=codes("item_code")).select_related("current_guide")}
+    items = {
+        i.code: i
+        for i in ServiceItem.objects.filter(code__in=codes("item_code")).select_related("current_guide")
+    }
     unit_codes = codes("unit_code") | codes("window_code")
     units = {u.code: u for u in Unit.objects.filter(code__in=unit_codes)}
     staff = {s.staff_no: s for s in Staff.objects.filter(staff_no__in=codes("staff_no"))}
@@ -192,12 +247,20 @@ def _missing_transactions(*, actor: Actor, pending: list[_Pending], device: Devi
     for number, first in new.items():
         d = first.data
         window = units.get(d.window_code) if d.window_code else (device.window if device else None)
-        unit = units.get(d.unit_code) if d.unit_code else (
-            (device.window.parent or device.window) if device else None)
+        unit = (
+            units.get(d.unit_code)
+            if d.unit_code
+            else ((device.window.parent or device.window) if device else None)
+        )
         errors = {}
         if not d.item_code:
-            errors["transaction"] = [_("Transaction “%(n)s” is not registered; send item_code and unit_code with "
-                                       "the rating to register it.") % {"n": number}]
+            errors["transaction"] = [
+                _(
+                    "Transaction “%(n)s” is not registered; send item_code and unit_code with "
+                    "the rating to register it."
+                )
+                % {"n": number}
+            ]
         elif d.item_code not in items:
             errors["item_code"] = [_("Unknown service item “%(c)s”.") % {"c": d.item_code}]
         if not errors and unit is None:
@@ -215,23 +278,38 @@ def _missing_transactions(*, actor: Actor, pending: list[_Pending], device: Devi
             continue
         item = items[d.item_code]
         guide = item.current_guide
-        rows.append(Transaction(
-            number=number, item=item, guide_version=guide, unit=unit, window=window,
-            platform=platforms.get(d.platform_code), staff=staff.get(d.staff_no), channel=d.channel,
-            status="finished", promise_type=guide.promise_type if guide else PromiseType.PROMISED,
-            finished_at=min(d.rated_at or now, now),
-        ))
+        rows.append(
+            Transaction(
+                number=number,
+                item=item,
+                guide_version=guide,
+                unit=unit,
+                window=window,
+                platform=platforms.get(d.platform_code),
+                staff=staff.get(d.staff_no),
+                channel=d.channel,
+                status="finished",
+                promise_type=guide.promise_type if guide else PromiseType.PROMISED,
+                finished_at=min(d.rated_at or now, now),
+            )
+        )
     # ignore_conflicts: a concurrent batch may register the same number first; we re-read (and lock) below.
     Transaction.objects.bulk_create(rows, ignore_conflicts=True)
-    found = {t.number: t for t in Transaction.objects.select_for_update().filter(number__in=[r.number for r in rows])
-             .only("id", "number", "finished_at", "guide_version_id").order_by("id")}
+    found = {
+        t.number: t
+        for t in Transaction.objects.select_for_update()
+        .filter(number__in=[r.number for r in rows])
+        .only("id", "number", "finished_at", "guide_version_id")
+        .order_by("id")
+    }
     for p in pending:
         if p.txn is None and p.index not in outcomes:
             p.txn = found.get(p.data.transaction)
 
 
-def evaluations_submit(*, actor: Actor, items: list[EvaluationInput], device: Device | None = None,
-                       now: datetime | None = None) -> list[ItemOutcome]:
+def evaluations_submit(
+    *, actor: Actor, items: list[EvaluationInput], device: Device | None = None, now: datetime | None = None
+) -> list[ItemOutcome]:
     """Accept a batch of ratings in one database transaction, with a few queries whatever its size.
 
     Each item is validated on its own; a bad item is reported and the others still go in. Items carrying
@@ -248,8 +326,16 @@ def evaluations_submit(*, actor: Actor, items: list[EvaluationInput], device: De
             outcomes[index] = ItemOutcome(status="error", errors=exc.message_dict)
     with transaction.atomic():
         keys = [p.data.idempotency_key for p in pending if p.data.idempotency_key]
-        earlier = {e.idempotency_key: e for e in Evaluation.objects.filter(source=source, idempotency_key__in=keys)
-                   .only("id", "is_bad", "level", "revision", "transaction_id", "stage", "rated_at")} if keys else {}
+        earlier = (
+            {
+                e.idempotency_key: e
+                for e in Evaluation.objects.filter(source=source, idempotency_key__in=keys).only(
+                    "id", "is_bad", "level", "revision", "transaction_id", "stage", "rated_at"
+                )
+            }
+            if keys
+            else {}
+        )
         twin_of: dict[int, int] = {}  # a repeated key inside this batch → the index that carries it first
         first_with_key: dict[str, int] = {}
         fresh: list[_Pending] = []
@@ -265,8 +351,13 @@ def evaluations_submit(*, actor: Actor, items: list[EvaluationInput], device: De
                 fresh.append(p)
         numbers = {p.data.transaction for p in fresh}
         # Lock the transactions rated here: concurrent ratings of one transaction are serialised.
-        txns = {t.number: t for t in Transaction.objects.select_for_update().filter(number__in=numbers)
-                .only("id", "number", "finished_at", "guide_version_id").order_by("id")}
+        txns = {
+            t.number: t
+            for t in Transaction.objects.select_for_update()
+            .filter(number__in=numbers)
+            .only("id", "number", "finished_at", "guide_version_id")
+            .order_by("id")
+        }
         for p in fresh:
             p.txn = txns.get(p.data.transaction)
         _missing_transactions(actor=actor, pending=fresh, device=device, outcomes=outcomes, now=now)
@@ -274,18 +365,21 @@ def evaluations_submit(*, actor: Actor, items: list[EvaluationInput], device: De
         for p in fresh:
             if p.index in outcomes:
                 continue
-            p.rated_at = min(p.data.rated_at or now, now)  # a device clock ahead of ours cannot rate the future
+            p.rated_at = min(
+                p.data.rated_at or now, now
+            )  # a device clock ahead of ours cannot rate the future
             try:
                 p.supplementary = _is_supplementary(p.txn, p.rated_at, config)
             except ValidationError as exc:
                 outcomes[p.index] = ItemOutcome(status="error", errors=exc.message_dict)
                 continue
             accepted.append(p)
-        _insert(accepted, source=source, device=device, outcomes=outcomes)
+        _insert(accepted, source=source, device=device, outcomes=outcomes, limit=config.max_revisions)
     for index, twin in twin_of.items():
         first = outcomes[twin]
-        outcomes[index] = first if first.status == "error" else ItemOutcome(status="duplicate",
-                                                                           evaluation=first.evaluation)
+        outcomes[index] = (
+            first if first.status == "error" else ItemOutcome(status="duplicate", evaluation=first.evaluation)
+        )
     return [outcomes[i] for i in range(len(items))]
 
 
@@ -297,56 +391,141 @@ def _is_supplementary(txn: Transaction, rated_at: datetime, config: IntakeConfig
     if timezone.localtime(rated_at).date() <= finished.date():
         return False
     if rated_at > txn.finished_at + timedelta(days=config.supplementary_days):
-        raise _err("transaction", _("The rating period for this transaction ended %(days)d days after it "
-                                    "finished.") % {"days": config.supplementary_days})
+        raise _err(
+            "transaction",
+            _("The rating period for this transaction ended %(days)d days after it finished.")
+            % {"days": config.supplementary_days},
+        )
     return True
 
 
-def _insert(accepted: list[_Pending], *, source: str, device: Device | None,
-            outcomes: dict[int, ItemOutcome]) -> None:
-    """Revisions: the newest rating of a (transaction, stage) is current; older ones are kept, not counted."""
+def _insert(
+    accepted: list[_Pending],
+    *,
+    source: str,
+    device: Device | None,
+    outcomes: dict[int, ItemOutcome],
+    limit: int,
+) -> None:
+    """Revisions: the newest rating of a (transaction, stage) is current; older ones are kept, not counted.
+    A transaction and stage take at most `limit` ratings (a brake on repeated re-rating)."""
     if not accepted:
         return
     pairs = {(p.txn.pk, p.data.stage) for p in accepted}
-    current = {(e.transaction_id, e.stage): e for e in Evaluation.objects.filter(
-        transaction_id__in={t for t, _s in pairs}, is_current=True).only("id", "transaction_id", "stage", "revision")
-        if (e.transaction_id, e.stage) in pairs}
-    if current:
-        Evaluation.objects.filter(pk__in=[e.pk for e in current.values()]).update(is_current=False)
-    last_of_pair = {(p.txn.pk, p.data.stage): p.index for p in accepted}
+    current = {
+        (e.transaction_id, e.stage): e
+        for e in Evaluation.objects.filter(transaction_id__in={t for t, _s in pairs}, is_current=True).only(
+            "id", "transaction_id", "stage", "revision"
+        )
+        if (e.transaction_id, e.stage) in pairs
+    }
     revision = {pair: e.revision for pair, e in current.items()}
-    previous_id = {pair: e.pk for pair, e in current.items()}
-    rows, supersedes = [], []
+    kept: list[tuple[_Pending, int]] = []
     for p in accepted:
         pair = (p.txn.pk, p.data.stage)
-        revision[pair] = revision.get(pair, 0) + 1
-        encrypted = p.identity.encrypted() if p.identity else {}
-        d = p.data
-        rows.append(Evaluation(
-            transaction_id=p.txn.pk, stage=d.stage, revision=revision[pair], is_current=last_of_pair[pair] == p.index,
-            channel=d.channel, level=d.level, is_bad=d.level in BAD_LEVELS, reason_tags=d.reason_tags,
-            comment=d.comment or "", answers=d.answers or {}, guide_version_id=p.txn.guide_version_id,
-            anonymous=p.identity is None, evaluator_type=(d.evaluator or {}).get("type") or ApplicantType.PERSON,
-            evaluator_name=encrypted.get("name", ""), evaluator_phone=encrypted.get("phone", ""),
-            evaluator_id_type=encrypted.get("id_type", ""), evaluator_id_number=encrypted.get("id_number", ""),
-            evaluator_hash=encrypted.get("hash", ""), is_supplementary=p.supplementary, device=device,
-            source=source, idempotency_key=d.idempotency_key, rated_at=p.rated_at,
-        ))
-        supersedes.append(previous_id.get(pair))
-        previous_id[pair] = None  # filled after insert for chains inside the batch
-    created = Evaluation.objects.bulk_create(rows)
-    chain: dict[tuple, int] = {}
-    for p, row, before in zip(accepted, created, supersedes, strict=True):
+        next_revision = revision.get(pair, 0) + 1
+        if next_revision > limit:
+            outcomes[p.index] = ItemOutcome(
+                status="error",
+                errors={
+                    "transaction": [
+                        _("This transaction has already been rated %(n)d times at this stage.") % {"n": limit}
+                    ]
+                },
+            )
+            continue
+        revision[pair] = next_revision
+        kept.append((p, next_revision))
+    newest = {(p.txn.pk, p.data.stage): p.index for p, _r in kept}
+    superseded = [current[pair].pk for pair in newest if pair in current]
+    if superseded:
+        Evaluation.objects.filter(pk__in=superseded).update(is_current=False)
+    rows = [
+        _row(p, rev, is_current=newest[(p.txn.pk, p.data.stage)] == p.index, source=source, device=device)
+        for p, rev in kept
+    ]
+    previous = {pair: e.pk for pair, e in current.items()}
+    for (p, _rev), row in zip(kept, Evaluation.objects.bulk_create(rows), strict=True):
         pair = (p.txn.pk, p.data.stage)
-        outcomes[p.index] = ItemOutcome(status="created", evaluation=row, supersedes=chain.get(pair, before))
-        chain[pair] = row.pk
+        outcomes[p.index] = ItemOutcome(status="created", evaluation=row, supersedes=previous.get(pair))
+        previous[pair] = row.pk
 
 
-def evaluation_submit(*, actor: Actor, data: EvaluationInput, device: Device | None = None,
-                      now: datetime | None = None) -> EvaluationResult:
+def _row(p: _Pending, revision: int, *, is_current: bool, source: str, device: Device | None) -> Evaluation:
+    d, encrypted = p.data, (p.identity.encrypted() if p.identity else {})
+    return Evaluation(
+        transaction_id=p.txn.pk,
+        stage=d.stage,
+        revision=revision,
+        is_current=is_current,
+        channel=d.channel,
+        level=d.level,
+        is_bad=d.level in BAD_LEVELS,
+        reason_tags=d.reason_tags,
+        comment=d.comment or "",
+        answers=d.answers or {},
+        guide_version_id=p.txn.guide_version_id,
+        anonymous=p.identity is None,
+        evaluator_type=(d.evaluator or {}).get("type") or ApplicantType.PERSON,
+        evaluator_name=encrypted.get("name", ""),
+        evaluator_phone=encrypted.get("phone", ""),
+        evaluator_id_type=encrypted.get("id_type", ""),
+        evaluator_id_number=encrypted.get("id_number", ""),
+        evaluator_hash=encrypted.get("hash", ""),
+        is_supplementary=p.supplementary,
+        device=device,
+        source=source,
+        idempotency_key=d.idempotency_key,
+        rated_at=p.rated_at,
+    )
+
+
+def evaluation_submit(
+    *, actor: Actor, data: EvaluationInput, device: Device | None = None, now: datetime | None = None
+) -> EvaluationResult:
     """Accept one rating (the batch path with one item); raises ValidationError naming the field."""
     outcome = evaluations_submit(actor=actor, items=[data], device=device, now=now)[0]
     if outcome.status == "error":
         raise ValidationError(outcome.errors)
-    return EvaluationResult(evaluation=outcome.evaluation, supersedes=outcome.supersedes,
-                            created=outcome.status == "created")
+    return EvaluationResult(
+        evaluation=outcome.evaluation, supersedes=outcome.supersedes, created=outcome.status == "created"
+    )
+
+
+def default_ratings_generate(*, actor: Actor, now: datetime | None = None) -> int:
+    """Record a default rating (默认评价) for finished transactions that got none within the tenant's period.
+
+    Only when the tenant's policy asks for it. Default ratings are flagged `is_default` and reported apart
+    from active ones; one statement, idempotent (a transaction that has any rating at that stage is skipped).
+    """
+    config = intake_config()
+    if not config.default_ratings:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=config.default_after_days)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO evaluations_evaluation
+                (transaction_id, stage, revision, is_current, channel, level, is_bad, reason_tags, comment, answers,
+                 guide_version_id, anonymous, evaluator_type, evaluator_name, evaluator_phone, evaluator_id_type,
+                 evaluator_id_number, evaluator_hash, is_default, is_supplementary, excluded, excluded_reason,
+                 source, rated_at, created_at)
+            SELECT t.id, %(stage)s, 1, true, t.channel, %(level)s, false, '{}', '', '{}', t.guide_version_id, true,
+                   t.applicant_type, '', '', '', '', '', true, false, false, '', %(source)s, now(), now()
+            FROM evaluations_transaction t
+            WHERE t.finished_at IS NOT NULL AND t.finished_at < %(cutoff)s
+              AND NOT EXISTS (SELECT 1 FROM evaluations_evaluation e
+                              WHERE e.transaction_id = t.id AND e.stage = %(stage)s)
+            ON CONFLICT DO NOTHING
+            """,
+            {
+                "stage": Stage.FINISHED,
+                "level": config.default_level,
+                "source": actor.label[:80],
+                "cutoff": cutoff,
+            },
+        )
+        created = cursor.rowcount
+    if created:
+        audit_record(actor=actor, action="evaluation.default_generate", data={"count": created})
+    return created

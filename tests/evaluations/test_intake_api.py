@@ -45,10 +45,19 @@ def test_device_rating_with_inline_fields_creates_the_transaction(world, device)
 
 
 def test_registered_transaction_gets_its_deadline_on_the_working_day_calendar(world, integration):
-    response = integration.post("/api/v1/transactions", {
-        "number": "T-1", "item_code": "ITEM-001", "unit_code": "H01", "window_code": "W01", "staff_no": "S001",
-        "channel": "device", "received_at": "2026-09-30T10:00:00+08:00",
-    }, content_type="application/json")
+    response = integration.post(
+        "/api/v1/transactions",
+        {
+            "number": "T-1",
+            "item_code": "ITEM-001",
+            "unit_code": "H01",
+            "window_code": "W01",
+            "staff_no": "S001",
+            "channel": "device",
+            "received_at": "2026-09-30T10:00:00+08:00",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     assert response.json()["deadline"] == "2026-10-13"  # 5 working days across National Day and its 调休
     assert integration.get("/api/v1/transactions/T-1").json()["staff_no"] == "S001"
@@ -75,8 +84,10 @@ def test_bad_review_needs_reason_tags_and_keeps_them(world, device):
         (rating(comment="长" * 501), "comment"),
         (rating(comment="长" * 6000), "comment"),
         (rating(answers=[1, 2]), "answers"),
-        (rating(evaluator={"name": "王五", "id_type": "resident_id", "id_number": "110101199003071234"}),
-         "evaluator.id_number"),
+        (
+            rating(evaluator={"name": "王五", "id_type": "resident_id", "id_number": "110101199003071234"}),
+            "evaluator.id_number",
+        ),
         (rating(evaluator={"phone": "12345"}), "evaluator.phone"),
         (rating(transaction=""), "transaction"),
     ],
@@ -108,10 +119,20 @@ def test_second_rating_is_a_revision_counted_once(world, device):
 
 def test_supplementary_rating_within_the_window_and_refused_after(world, integration):
     with schema_context(world.info.schema):
-        txn = Transaction.objects.create(number="OLD-1", item=world.item, unit=world.hall, channel="web",
-                                         finished_at=timezone.now() - timedelta(days=2))
-        Transaction.objects.create(number="OLD-2", item=world.item, unit=world.hall, channel="web",
-                                   finished_at=timezone.now() - timedelta(days=8))
+        txn = Transaction.objects.create(
+            number="OLD-1",
+            item=world.item,
+            unit=world.hall,
+            channel="web",
+            finished_at=timezone.now() - timedelta(days=2),
+        )
+        Transaction.objects.create(
+            number="OLD-2",
+            item=world.item,
+            unit=world.hall,
+            channel="web",
+            finished_at=timezone.now() - timedelta(days=8),
+        )
     ok = post(integration, {"transaction": txn.number, "level": 2, "channel": "web"})
     assert ok.status_code == 201 and ok.json()["is_supplementary"] is True
     late = post(integration, {"transaction": "OLD-2", "level": 2, "channel": "web"})
@@ -119,12 +140,20 @@ def test_supplementary_rating_within_the_window_and_refused_after(world, integra
 
 
 def test_real_name_identity_is_encrypted_at_rest(world, device):
-    identity = {"name": "李四", "phone": "13800138000", "id_type": "resident_id", "id_number": "11010519491231002X"}
+    identity = {
+        "name": "李四",
+        "phone": "13800138000",
+        "id_type": "resident_id",
+        "id_number": "11010519491231002X",
+    }
     body = post(device, rating(level=4, reason_tags=["attitude"], evaluator=identity)).json()
     assert "13800138000" not in str(body)
     with schema_context(world.info.schema), connection.cursor() as cursor:
-        cursor.execute("SELECT evaluator_name, evaluator_phone, evaluator_id_number, evaluator_hash, anonymous "
-                       "FROM evaluations_evaluation WHERE id = %s", [body["id"]])
+        cursor.execute(
+            "SELECT evaluator_name, evaluator_phone, evaluator_id_number, evaluator_hash, anonymous "
+            "FROM evaluations_evaluation WHERE id = %s",
+            [body["id"]],
+        )
         name, phone, id_number, hashed, anonymous = cursor.fetchone()
     assert not anonymous
     assert "李四" not in name and "13800138000" not in phone and "11010519491231002X" not in id_number
@@ -162,7 +191,9 @@ def test_bulk_reports_each_item_and_a_retry_creates_nothing_twice(world, device)
 
 
 def test_bulk_item_without_idempotency_key_is_an_error(world, device):
-    result = device.post("/api/v1/evaluations/bulk", {"items": [rating()]}, content_type="application/json").json()
+    result = device.post(
+        "/api/v1/evaluations/bulk", {"items": [rating()]}, content_type="application/json"
+    ).json()
     assert result["results"][0]["status"] == "error"
     assert result["results"][0]["errors"][0]["field"] == "idempotency_key"
 
@@ -184,7 +215,9 @@ def test_other_tenants_device_key_is_refused_and_nothing_written(world, beta):
 def test_a_tenant_cannot_rate_another_tenants_transaction(world, beta):
     post(key_client(world.info.host, world.device_key), rating())
     beta_key = make_key(beta.schema, "integration")
-    response = post(key_client(beta.host, beta_key), {"transaction": "BJ2026112500001", "level": 1, "channel": "web"})
+    response = post(
+        key_client(beta.host, beta_key), {"transaction": "BJ2026112500001", "level": 1, "channel": "web"}
+    )
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "transaction"
 
 
@@ -205,9 +238,52 @@ def test_single_rating_query_count_is_pinned(world, device, django_assert_max_nu
 
 def test_reads_for_integrators(world, integration):
     items = integration.get("/api/v1/items?code=ITEM-001").json()["results"]
-    assert items == [{"code": "ITEM-001", "name": "食品经营许可证核发", "item_type": "licensing", "status": "published",
-                      "guide_version": 1, "promise_type": "promised", "time_limit_days": 5}]
+    assert items == [
+        {
+            "code": "ITEM-001",
+            "name": "食品经营许可证核发",
+            "item_type": "licensing",
+            "status": "published",
+            "guide_version": 1,
+            "promise_type": "promised",
+            "time_limit_days": 5,
+        }
+    ]
     units = {u["code"]: u for u in integration.get("/api/v1/units").json()["results"]}
     assert units["W01"]["parent_code"] == "H01" and units["W01"]["kind"] == "window"
     staff = integration.get("/api/v1/staff").json()["results"]
     assert staff == [{"staff_no": "S001", "name": "张敏", "unit_code": "H01"}]
+
+
+def test_a_transaction_takes_a_bounded_number_of_re_ratings(world, device):
+    statuses = [post(device, rating(level=level)).status_code for level in (1, 2, 3, 2, 1, 3)]
+    assert statuses == [201, 201, 201, 201, 201, 400]
+    with schema_context(world.info.schema):
+        assert Evaluation.objects.count() == 5
+        assert Evaluation.objects.get(is_current=True).level == 1
+
+
+def test_transactions_bulk_back_fill(world, integration):
+    items = [
+        {
+            "number": "BF-1",
+            "item_code": "ITEM-001",
+            "unit_code": "H01",
+            "channel": "web",
+            "received_at": "2026-09-30T09:00:00+08:00",
+        },
+        {"number": "BF-2", "item_code": "NOPE", "unit_code": "H01", "channel": "web"},
+        {"number": "BF-3", "item_code": "ITEM-001", "unit_code": "H01", "channel": "teleport"},
+    ]
+    first = integration.post(
+        "/api/v1/transactions/bulk", {"items": items}, content_type="application/json"
+    ).json()
+    assert [r["status"] for r in first["results"]] == ["created", "error", "error"]
+    assert first["results"][1]["errors"][0]["field"] == "item_code"
+    assert first["results"][2]["errors"][0]["field"] == "channel"
+    again = integration.post(
+        "/api/v1/transactions/bulk", {"items": items[:1]}, content_type="application/json"
+    ).json()
+    assert again["results"][0]["status"] == "duplicate" and again["duplicates"] == 1
+    with schema_context(world.info.schema):
+        assert Transaction.objects.get(number="BF-1").deadline.isoformat() == "2026-10-13"

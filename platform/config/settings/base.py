@@ -153,7 +153,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ALLOW_REGISTRATION = False  # tenant staff are invited by their admin; agencies sign up on the control plane
+ACCOUNT_ALLOW_REGISTRATION = (
+    False  # tenant staff are invited by their admin; agencies sign up on the control plane
+)
 ACCOUNT_ADAPTER = "tenants.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
@@ -211,6 +213,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "api.tasks.purge_idempotency_records", "schedule": 3600.0},
+    "default-ratings": {"task": "tenants.evaluations.tasks.generate_default_ratings_everywhere", "schedule": 3600.0},
 }
 CELERY_TASK_TENANT_CACHE_SECONDS = 60  # tenant-schemas-celery keeps tenant rows in memory this long
 
@@ -266,5 +269,7 @@ init_sentry(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="developme
 
 # --- evaluator identity (tenants/privacy) ----------------------------------------------------------
 # Development defaults only; production must set both (see tenants/privacy/crypto.py for rotation).
-IDENTITY_ENCRYPTION_KEYS = env.list("IDENTITY_ENCRYPTION_KEYS", default=["ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtMzItYnl0ZXM="])
+IDENTITY_ENCRYPTION_KEYS = env.list(
+    "IDENTITY_ENCRYPTION_KEYS", default=["ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtMzItYnl0ZXM="]
+)
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY", default="dev-only-identity-hash-key")
