@@ -32,8 +32,9 @@ class ApiKeyPrincipal:
 
     @property
     def actor(self) -> Actor:
-        return Actor(kind="api_key", id=self.api_key.pk, label=f"key:{self.api_key.prefix}",
-                     role=self.api_key.role)
+        return Actor(
+            kind="api_key", id=self.api_key.pk, label=f"key:{self.api_key.prefix}", role=self.api_key.role
+        )
 
     @property
     def throttle_ident(self) -> str:
@@ -45,7 +46,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = request.headers.get("Authorization", "")
         if not header.startswith(KEYWORD + " "):
             return None
-        key = api_key_authenticate(header[len(KEYWORD) + 1:].strip())
+        key = api_key_authenticate(header[len(KEYWORD) + 1 :].strip())
         if key is None:
             raise exceptions.AuthenticationFailed(_("Unknown or revoked API key for this host."))
         return ApiKeyPrincipal(api_key=key), key

@@ -19,7 +19,9 @@ _NOT_REMEMBERED = {401, 403, 408, 429}
 
 def _problem(status: int, code: str, title: str, detail: str) -> HttpResponse:
     body = {"type": PROBLEM_TYPE_BASE + code, "title": title, "status": status, "detail": detail}
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE)
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
+    )
 
 
 def _principal(request) -> str:
@@ -41,8 +43,12 @@ class IdempotencyMiddleware:
         if request.method != "POST" or key is None or not request.path.startswith("/api/"):
             return self.get_response(request)
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
-            return _problem(400, "idempotency_key", "Invalid Idempotency-Key",
-                            f"{HEADER}: give 1–{MAX_KEY_LENGTH} characters.")
+            return _problem(
+                400,
+                "idempotency_key",
+                "Invalid Idempotency-Key",
+                f"{HEADER}: give 1–{MAX_KEY_LENGTH} characters.",
+            )
         principal, digest = _principal(request), hashlib.sha256(request.body).hexdigest()
         with transaction.atomic():
             if not self._claim(principal, key, request.path, digest):
@@ -53,7 +59,8 @@ class IdempotencyMiddleware:
                 transaction.set_rollback(True)
                 return response
             IdempotencyRecord.objects.filter(principal=principal, key=key).update(
-                status_code=response.status_code, content_type=response.get("Content-Type", ""),
+                status_code=response.status_code,
+                content_type=response.get("Content-Type", ""),
                 body=response.content,
             )
         return response
@@ -76,8 +83,14 @@ class IdempotencyMiddleware:
     def _replay(principal: str, key: str, path: str, digest: str) -> HttpResponse:
         record = IdempotencyRecord.objects.get(principal=principal, key=key)
         if record.body_digest != digest or record.path != path:
-            return _problem(409, "idempotency_conflict", "Idempotency-Key reused",
-                            f"{HEADER} was already used with a different request; use a new key.")
-        response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+            return _problem(
+                409,
+                "idempotency_conflict",
+                "Idempotency-Key reused",
+                f"{HEADER} was already used with a different request; use a new key.",
+            )
+        response = HttpResponse(
+            bytes(record.body), status=record.status_code, content_type=record.content_type
+        )
         response["Idempotent-Replayed"] = "true"
         return response

@@ -22,7 +22,9 @@ class ProblemSerializer(serializers.Serializer):
     errors = ProblemFieldErrorSerializer(many=True, required=False)
 
 
-_PROBLEM = OpenApiResponse(response=ProblemSerializer, description="Problem details (application/problem+json)")
+_PROBLEM = OpenApiResponse(
+    response=ProblemSerializer, description="Problem details (application/problem+json)"
+)
 _ERRORS_ALWAYS = {"401": _PROBLEM, "403": _PROBLEM, "429": _PROBLEM}
 _ERRORS_WRITE = {"400": _PROBLEM, "409": _PROBLEM}
 
@@ -49,11 +51,16 @@ class ProblemAutoSchema(AutoSchema):
         if self.method == "POST":
             from drf_spectacular.utils import OpenApiParameter
 
-            params.append(OpenApiParameter(
-                "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                description="Retry-safe key: the same key and body replay the first response; "
-                            "another body with the same key gets 409.",
-            ))
+            params.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=False,
+                    description="Retry-safe key: the same key and body replay the first response; "
+                    "another body with the same key gets 409.",
+                )
+            )
         return params
 
 
@@ -62,5 +69,9 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "ApiKeyAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Authorization: Api-Key <key>`; the key belongs to one tenant (or the control plane)."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Authorization: Api-Key <key>`; the key belongs to one tenant (or the control plane).",
+        }

@@ -46,7 +46,17 @@ class TenantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Tenant
-        fields = ["slug", "name", "kind", "region_code", "parent", "status", "domain", "created_at", "updated_at"]
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "region_code",
+            "parent",
+            "status",
+            "domain",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_domain(self, tenant: Tenant) -> str:

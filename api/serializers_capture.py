@@ -18,16 +18,27 @@ class EvaluatorSerializer(serializers.Serializer):
 
 class EvaluationCreateSerializer(serializers.Serializer):
     transaction = serializers.CharField(max_length=64, help_text="Transaction number (办件编号).")
-    level = serializers.IntegerField(min_value=1, max_value=5, help_text="1 best … 5 worst; 4–5 are bad reviews.")
+    level = serializers.IntegerField(
+        min_value=1, max_value=5, help_text="1 best … 5 worst; 4–5 are bad reviews."
+    )
     channel = serializers.ChoiceField(choices=Channel.choices)
     stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.FINISHED)
-    reason_tags = serializers.ListField(child=serializers.CharField(max_length=32), max_length=10, default=list,
-                                        help_text="Codes from the tenant's tag list; required for levels 4–5.")
-    comment = serializers.CharField(allow_blank=True, default="", max_length=MAX_COMMENT_BYTES_GUARD, trim_whitespace=True)
-    answers = serializers.DictField(child=serializers.JSONField(), default=dict, help_text="Questionnaire answers.")
+    reason_tags = serializers.ListField(
+        child=serializers.CharField(max_length=32),
+        max_length=10,
+        default=list,
+        help_text="Codes from the tenant's tag list; required for levels 4–5.",
+    )
+    comment = serializers.CharField(
+        allow_blank=True, default="", max_length=MAX_COMMENT_BYTES_GUARD, trim_whitespace=True
+    )
+    answers = serializers.DictField(
+        child=serializers.JSONField(), default=dict, help_text="Questionnaire answers."
+    )
     evaluator = EvaluatorSerializer(default=lambda: {"anonymous": True})
-    rated_at = serializers.DateTimeField(required=False, allow_null=True,
-                                         help_text="When the rating was given (offline devices); default now.")
+    rated_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When the rating was given (offline devices); default now."
+    )
     item_code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     unit_code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     window_code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
@@ -85,8 +96,9 @@ class TransactionCreateSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(required=False, allow_null=True)
     finished_at = serializers.DateTimeField(required=False, allow_null=True)
     status = serializers.CharField(max_length=20, default="received")
-    promise_type = serializers.ChoiceField(choices=["immediate", "promised"], required=False, allow_blank=True,
-                                           default="")
+    promise_type = serializers.ChoiceField(
+        choices=["immediate", "promised"], required=False, allow_blank=True, default=""
+    )
 
 
 class TransactionSerializer(serializers.Serializer):
@@ -113,7 +125,9 @@ class ItemSerializer(serializers.Serializer):
     status = serializers.CharField()
     guide_version = serializers.IntegerField(source="current_guide.version", allow_null=True, default=None)
     promise_type = serializers.CharField(source="current_guide.promise_type", allow_null=True, default=None)
-    time_limit_days = serializers.IntegerField(source="current_guide.time_limit_days", allow_null=True, default=None)
+    time_limit_days = serializers.IntegerField(
+        source="current_guide.time_limit_days", allow_null=True, default=None
+    )
 
 
 class UnitSerializer(serializers.Serializer):

@@ -12,9 +12,27 @@ from tenants.services import control_plane_ensure, tenant_provision
 DEMO_PASSWORD = "haochaping-demo-2026"  # noqa: S105 (printed by `make run`, documented in the README)
 NATIONAL_LOGIN = "national@demo.haochaping.cn"
 DEMO_TENANTS = [
-    {"slug": "gd", "name": "广东省政务服务和数据管理局", "kind": "province", "region_code": "440000", "parent": None},
-    {"slug": "sz", "name": "深圳市政务服务和数据管理局", "kind": "city", "region_code": "440300", "parent": "gd"},
-    {"slug": "bjtax", "name": "国家税务总局北京市税务局", "kind": "agency", "region_code": "110000", "parent": None},
+    {
+        "slug": "gd",
+        "name": "广东省政务服务和数据管理局",
+        "kind": "province",
+        "region_code": "440000",
+        "parent": None,
+    },
+    {
+        "slug": "sz",
+        "name": "深圳市政务服务和数据管理局",
+        "kind": "city",
+        "region_code": "440300",
+        "parent": "gd",
+    },
+    {
+        "slug": "bjtax",
+        "name": "国家税务总局北京市税务局",
+        "kind": "agency",
+        "region_code": "110000",
+        "parent": None,
+    },
 ]
 
 
@@ -28,14 +46,25 @@ def demo_seed() -> list[Tenant]:
     with transaction.atomic():
         control_plane_ensure()
         with schema_context("public"):
-            user_create(actor=actor, email=NATIONAL_LOGIN, role=Role.NATIONAL_STAFF, password=DEMO_PASSWORD,
-                        display_name="国家政务服务平台管理员")
+            user_create(
+                actor=actor,
+                email=NATIONAL_LOGIN,
+                role=Role.NATIONAL_STAFF,
+                password=DEMO_PASSWORD,
+                display_name="国家政务服务平台管理员",
+            )
     tenants = []
     for spec in DEMO_TENANTS:
         parent = Tenant.objects.get(slug=spec["parent"]) if spec["parent"] else None
         result = tenant_provision(
-            actor=actor, slug=spec["slug"], name=spec["name"], kind=spec["kind"], region_code=spec["region_code"],
-            parent=parent, admin_email=demo_admin_email(spec["slug"]), admin_password=DEMO_PASSWORD,
+            actor=actor,
+            slug=spec["slug"],
+            name=spec["name"],
+            kind=spec["kind"],
+            region_code=spec["region_code"],
+            parent=parent,
+            admin_email=demo_admin_email(spec["slug"]),
+            admin_password=DEMO_PASSWORD,
             status=TenantStatus.ACTIVE,
         )
         tenants.append(result.tenant)

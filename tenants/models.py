@@ -28,11 +28,22 @@ class Tenant(TenantMixin):
     kind = models.CharField(_("kind"), max_length=16, choices=TenantKind.choices)
     region_code = models.CharField(_("region code"), max_length=6, validators=[validate_region_code])
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
-    status = models.CharField(_("status"), max_length=16, choices=TenantStatus.choices, default=TenantStatus.TRIAL)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TenantStatus.choices, default=TenantStatus.TRIAL
+    )
     reseller = models.ForeignKey(
-        "billing.Reseller", null=True, blank=True, on_delete=models.PROTECT, related_name="tenants",
+        "billing.Reseller",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tenants",
         verbose_name=_("reseller"),
     )
     require_admin_mfa = models.BooleanField(_("require two-factor sign-in for administrators"), default=False)

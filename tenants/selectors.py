@@ -36,10 +36,14 @@ def schemas_behind(schemas: list[str], expected: set[str] | None = None) -> list
                 "WHERE app || '.' || name IN (SELECT m FROM expected)"
                 for s in ordered
             )
-            cursor.execute(f"WITH expected(m) AS (SELECT unnest(%s::text[])) {union}", [list(expected), *ordered])
+            cursor.execute(
+                f"WITH expected(m) AS (SELECT unnest(%s::text[])) {union}", [list(expected), *ordered]
+            )
             counts = dict(cursor.fetchall())
     return [s for s in schemas if counts.get(s, 0) < len(expected)]
 
 
 def tenant_schemas() -> list[str]:
-    return list(Tenant.objects.exclude(schema_name="public").order_by("pk").values_list("schema_name", flat=True))
+    return list(
+        Tenant.objects.exclude(schema_name="public").order_by("pk").values_list("schema_name", flat=True)
+    )

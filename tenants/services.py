@@ -38,7 +38,9 @@ def tenant_domain_name(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
 
-def _validate(*, slug: str, name: str, kind: str, region_code: str, parent: Tenant | None, admin_email: str) -> None:
+def _validate(
+    *, slug: str, name: str, kind: str, region_code: str, parent: Tenant | None, admin_email: str
+) -> None:
     errors: dict[str, list[str]] = {}
 
     def check(field: str, validator, value) -> None:
@@ -60,12 +62,15 @@ def _validate(*, slug: str, name: str, kind: str, region_code: str, parent: Tena
     elif "region_code" not in errors and kind in {"province", "city", "county"}:
         if region_level(region_code) != kind:
             errors.setdefault("region_code", []).append(
-                _("Region code %(code)s is not a %(kind)s-level code.") % {"code": region_code, "kind": TenantKind(kind).label}
+                _("Region code %(code)s is not a %(kind)s-level code.")
+                % {"code": region_code, "kind": TenantKind(kind).label}
             )
     elif kind == TenantKind.NATIONAL and region_code != NATIONAL_REGION_CODE:
         errors.setdefault("region_code", []).append(_("A national tenant uses region code 100000."))
     if "@" not in admin_email or len(admin_email) > 254:
-        errors.setdefault("admin_email", []).append(_("Enter a valid e-mail address for the first administrator."))
+        errors.setdefault("admin_email", []).append(
+            _("Enter a valid e-mail address for the first administrator.")
+        )
     if parent is not None and parent.is_control_plane:
         errors.setdefault("parent", []).append(_("The control plane cannot be a parent tenant."))
     if errors:
@@ -79,8 +84,13 @@ def tenant_template_ensure() -> None:
 
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.TENANT_BASE_SCHEMA}"')
-        call_command("migrate_schemas", schema_name=settings.TENANT_BASE_SCHEMA, tenant=True,
-                     interactive=False, verbosity=0)
+        call_command(
+            "migrate_schemas",
+            schema_name=settings.TENANT_BASE_SCHEMA,
+            tenant=True,
+            interactive=False,
+            verbosity=0,
+        )
 
 
 def tenant_provision(
@@ -102,17 +112,28 @@ def tenant_provision(
     a slug taken by another organisation, or one being provisioned concurrently, is refused clearly.
     """
     slug, name, admin_email = slug.strip().lower(), name.strip(), admin_email.strip().lower()
-    _validate(slug=slug, name=name, kind=kind, region_code=region_code, parent=parent, admin_email=admin_email)
+    _validate(
+        slug=slug, name=name, kind=kind, region_code=region_code, parent=parent, admin_email=admin_email
+    )
     tenant_template_ensure()
     with transaction.atomic():
         return _provision_in_transaction(
-            actor=actor, slug=slug, name=name, kind=kind, region_code=region_code, admin_email=admin_email,
-            admin_password=admin_password, parent=parent, reseller=reseller, status=status,
+            actor=actor,
+            slug=slug,
+            name=name,
+            kind=kind,
+            region_code=region_code,
+            admin_email=admin_email,
+            admin_password=admin_password,
+            parent=parent,
+            reseller=reseller,
+            status=status,
         )
 
 
-def _provision_in_transaction(*, actor, slug, name, kind, region_code, admin_email, admin_password, parent,
-                              reseller, status) -> ProvisionResult:
+def _provision_in_transaction(
+    *, actor, slug, name, kind, region_code, admin_email, admin_password, parent, reseller, status
+) -> ProvisionResult:
 
     existing = Tenant.objects.filter(slug=slug).first()
     if existing is not None:
@@ -120,13 +141,24 @@ def _provision_in_transaction(*, actor, slug, name, kind, region_code, admin_ema
             raise _slug_taken(slug)
         return ProvisionResult(tenant=existing, admin_email=admin_email, admin_password=None, created=False)
     if Domain.objects.filter(domain=tenant_domain_name(slug)).exists():
-        raise ProvisioningError({"slug": [_("The domain %(domain)s is already in use.") % {
-            "domain": tenant_domain_name(slug)}]})
+        raise ProvisioningError(
+            {"slug": [_("The domain %(domain)s is already in use.") % {"domain": tenant_domain_name(slug)}]}
+        )
     if schema_exists(slug):
-        raise ProvisioningError({"slug": [_("A database schema named “%(slug)s” already exists.") % {"slug": slug}]})
+        raise ProvisioningError(
+            {"slug": [_("A database schema named “%(slug)s” already exists.") % {"slug": slug}]}
+        )
 
-    tenant = Tenant(schema_name=slug, slug=slug, name=name, kind=kind, region_code=region_code, parent=parent,
-                    reseller=reseller, status=status)
+    tenant = Tenant(
+        schema_name=slug,
+        slug=slug,
+        name=name,
+        kind=kind,
+        region_code=region_code,
+        parent=parent,
+        reseller=reseller,
+        status=status,
+    )
     try:
         with transaction.atomic():
             tenant.save()
@@ -142,19 +174,34 @@ def _provision_in_transaction(*, actor, slug, name, kind, region_code, admin_ema
     with schema_context(slug):
         admin = user_create(actor=actor, email=admin_email, role=Role.TENANT_ADMIN, password=password)
     connection.set_schema_to_public()
-    audit_record(actor=actor, action="tenant.provision", target=tenant,
-                 data={"slug": slug, "kind": kind, "region_code": region_code, "admin_user_id": admin.pk})
-    return ProvisionResult(tenant=tenant, admin_email=admin_email,
-                           admin_password=None if admin_password else password, created=True)
+    audit_record(
+        actor=actor,
+        action="tenant.provision",
+        target=tenant,
+        data={"slug": slug, "kind": kind, "region_code": region_code, "admin_user_id": admin.pk},
+    )
+    return ProvisionResult(
+        tenant=tenant,
+        admin_email=admin_email,
+        admin_password=None if admin_password else password,
+        created=True,
+    )
 
 
 def control_plane_ensure(*, name: str = "好差评 Cloud") -> Tenant:
     """The public schema's own Tenant row and its domain (django-tenants routes the base domain to it)."""
     tenant, _created = Tenant.objects.get_or_create(
         schema_name="public",
-        defaults={"slug": "public", "name": name, "kind": TenantKind.NATIONAL,
-                  "region_code": NATIONAL_REGION_CODE, "status": TenantStatus.ACTIVE},
+        defaults={
+            "slug": "public",
+            "name": name,
+            "kind": TenantKind.NATIONAL,
+            "region_code": NATIONAL_REGION_CODE,
+            "status": TenantStatus.ACTIVE,
+        },
     )
     for host in {settings.BASE_DOMAIN, "127.0.0.1"}:
-        Domain.objects.get_or_create(domain=host, defaults={"tenant": tenant, "is_primary": host == settings.BASE_DOMAIN})
+        Domain.objects.get_or_create(
+            domain=host, defaults={"tenant": tenant, "is_primary": host == settings.BASE_DOMAIN}
+        )
     return tenant

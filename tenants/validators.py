@@ -8,14 +8,73 @@ from django.utils.translation import gettext_lazy as _
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]{1,29}$")
 RESERVED_SLUGS = frozenset(
     {
-        "public", "template", "tenant_template", "www", "api", "admin", "static", "media", "mail", "smtp",
-        "console", "national", "app", "assets", "cdn", "help", "status", "docs", "billing", "signup", "login",
-        "information_schema", "localhost", "root", "system", "support", "test",
+        "public",
+        "template",
+        "tenant_template",
+        "www",
+        "api",
+        "admin",
+        "static",
+        "media",
+        "mail",
+        "smtp",
+        "console",
+        "national",
+        "app",
+        "assets",
+        "cdn",
+        "help",
+        "status",
+        "docs",
+        "billing",
+        "signup",
+        "login",
+        "information_schema",
+        "localhost",
+        "root",
+        "system",
+        "support",
+        "test",
     }
 )
 # GB/T 2260 province-level prefixes (incl. Taiwan 71, Hong Kong 81, Macao 82); 100000 is the whole country.
 PROVINCE_PREFIXES = frozenset(
-    ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"]
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 NATIONAL_REGION_CODE = "100000"
 
@@ -27,8 +86,11 @@ def validate_slug(value: str) -> None:
             code="invalid_slug",
         )
     if value in RESERVED_SLUGS or value.startswith("pg"):
-        raise ValidationError(_("“%(slug)s” is reserved; choose another subdomain."), code="reserved_slug",
-                              params={"slug": value})
+        raise ValidationError(
+            _("“%(slug)s” is reserved; choose another subdomain."),
+            code="reserved_slug",
+            params={"slug": value},
+        )
 
 
 def validate_region_code(value: str) -> None:

@@ -52,8 +52,13 @@ class ServiceItemFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def guide(item, create, extracted, **kwargs):
-        guide = GuideVersion.objects.create(item=item, version=1, time_limit_days=kwargs.get("days", 5),
-                                            promise_type=kwargs.get("promise", PromiseType.PROMISED),
-                                            materials=["营业执照", "经营场所证明"], published_at=item.created_at)
+        guide = GuideVersion.objects.create(
+            item=item,
+            version=1,
+            time_limit_days=kwargs.get("days", 5),
+            promise_type=kwargs.get("promise", PromiseType.PROMISED),
+            materials=["营业执照", "经营场所证明"],
+            published_at=item.created_at,
+        )
         item.current_guide = guide
         item.save(update_fields=["current_guide"])

@@ -10,7 +10,9 @@ class Theme(models.Model):
 
     tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="theme")
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
-    primary_color = models.CharField(_("primary colour"), max_length=7, default="#1d4ed8", validators=[hex_colour])
+    primary_color = models.CharField(
+        _("primary colour"), max_length=7, default="#1d4ed8", validators=[hex_colour]
+    )
     logo = models.BinaryField(_("logo"), blank=True, default=b"")
     logo_content_type = models.CharField(max_length=50, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -33,8 +33,13 @@ def theme_for_tenant(tenant) -> ThemeView:
     cached = cache.get(_cache_key(tenant))
     if cached is not None:
         return ThemeView(**cached)
-    theme = Theme.objects.filter(tenant=tenant).only("display_name", "primary_color", "logo_content_type",
-                                                     "updated_at").first() if tenant else None
+    theme = (
+        Theme.objects.filter(tenant=tenant)
+        .only("display_name", "primary_color", "logo_content_type", "updated_at")
+        .first()
+        if tenant
+        else None
+    )
     default_name = tenant.name if tenant and not tenant.is_control_plane else PLATFORM_NAME
     view = ThemeView(
         display_name=(theme.display_name if theme and theme.display_name else default_name),
@@ -54,8 +59,14 @@ def _logo_type(data: bytes) -> str:
 
 
 @transaction.atomic
-def theme_update(*, actor: Actor, tenant, display_name: str | None = None, primary_color: str | None = None,
-                 logo: bytes | None = None) -> Theme:
+def theme_update(
+    *,
+    actor: Actor,
+    tenant,
+    display_name: str | None = None,
+    primary_color: str | None = None,
+    logo: bytes | None = None,
+) -> Theme:
     theme, _created = Theme.objects.get_or_create(tenant=tenant)
     if display_name is not None:
         theme.display_name = display_name.strip()[:200]
@@ -68,8 +79,12 @@ def theme_update(*, actor: Actor, tenant, display_name: str | None = None, prima
         theme.logo = logo
     theme.full_clean(exclude=["tenant", "logo"])
     theme.save()
-    audit_record(actor=actor, action="theme.update", target=theme,
-                 data={"display_name": theme.display_name, "primary_color": theme.primary_color})
+    audit_record(
+        actor=actor,
+        action="theme.update",
+        target=theme,
+        data={"display_name": theme.display_name, "primary_color": theme.primary_color},
+    )
     # Now for this transaction's own reads, and again after commit for anyone who read in between.
     cache.delete(_cache_key(tenant))
     transaction.on_commit(lambda: cache.delete(_cache_key(tenant)))

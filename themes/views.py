@@ -26,15 +26,21 @@ def logo(request):
 def branding(request):
     """Display name, primary colour and logo of this tenant, applied to all of its pages."""
     current = theme_for_tenant(request.tenant)
-    form = BrandingForm(request.POST or None, request.FILES or None,
-                        initial={"display_name": current.display_name, "primary_color": current.primary_color})
+    form = BrandingForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"display_name": current.display_name, "primary_color": current.primary_color},
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["logo"]
         try:
-            theme_update(actor=request.user.actor, tenant=request.tenant,
-                         display_name=form.cleaned_data["display_name"],
-                         primary_color=form.cleaned_data["primary_color"],
-                         logo=upload.read(LOGO_MAX_BYTES + 1) if upload else None)
+            theme_update(
+                actor=request.user.actor,
+                tenant=request.tenant,
+                display_name=form.cleaned_data["display_name"],
+                primary_color=form.cleaned_data["primary_color"],
+                logo=upload.read(LOGO_MAX_BYTES + 1) if upload else None,
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

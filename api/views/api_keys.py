@@ -18,7 +18,11 @@ class ApiKeyListCreateView(generics.ListAPIView):
     serializer_class = ApiKeySerializer
     queryset = ApiKey.objects.all()
 
-    @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer}, operation_id="api_keys_create")
+    @extend_schema(
+        request=ApiKeyCreateSerializer,
+        responses={201: ApiKeyCreatedSerializer},
+        operation_id="api_keys_create",
+    )
     def post(self, request):
         data = ApiKeyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -13,9 +13,19 @@ class MeView(APIView):
     def get(self, request):
         user, tenant = request.user, request.tenant
         actor = user.actor
-        return Response(MeSerializer({
-            "kind": actor.kind, "label": actor.label, "role": actor.role,
-            "permissions": sorted(ROLE_PERMISSIONS.get(actor.role, ())),
-            "tenant": {"slug": tenant.slug, "name": tenant.name, "kind": tenant.kind,
-                       "region_code": tenant.region_code},
-        }).data)
+        return Response(
+            MeSerializer(
+                {
+                    "kind": actor.kind,
+                    "label": actor.label,
+                    "role": actor.role,
+                    "permissions": sorted(ROLE_PERMISSIONS.get(actor.role, ())),
+                    "tenant": {
+                        "slug": tenant.slug,
+                        "name": tenant.name,
+                        "kind": tenant.kind,
+                        "region_code": tenant.region_code,
+                    },
+                }
+            ).data
+        )

@@ -18,8 +18,11 @@ class TenantListCreateView(generics.ListAPIView):
     serializer_class = TenantSerializer
     queryset = Tenant.objects.exclude(schema_name="public").select_related("parent")
 
-    @extend_schema(request=TenantCreateSerializer, responses={201: TenantCreatedSerializer, 200: TenantCreatedSerializer},
-                   operation_id="tenants_provision")
+    @extend_schema(
+        request=TenantCreateSerializer,
+        responses={201: TenantCreatedSerializer, 200: TenantCreatedSerializer},
+        operation_id="tenants_provision",
+    )
     def post(self, request):
         data = TenantCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -32,7 +35,10 @@ class TenantListCreateView(generics.ListAPIView):
                 raise ValidationError({"parent": [f"No tenant with slug “{parent_slug}”."]})
         result = tenant_provision(actor=request.user.actor, parent=parent, **values)
         result.tenant.admin_email, result.tenant.admin_password = result.admin_email, result.admin_password
-        return Response(TenantCreatedSerializer(result.tenant).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        return Response(
+            TenantCreatedSerializer(result.tenant).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
 
 
 class TenantDetailView(generics.RetrieveAPIView):

@@ -6,7 +6,9 @@ from control_plane.health import readiness
 
 
 def _json(payload: dict, status: int) -> HttpResponse:
-    response = HttpResponse(json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json")
+    response = HttpResponse(
+        json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json"
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -23,5 +25,7 @@ class HealthCheckMiddleware:
         if request.path == "/readyz":
             checks = readiness()
             down = sorted(name for name, result in checks.items() if result != "ok")
-            return _json({"status": "down" if down else "ok", "down": down, "checks": checks}, 503 if down else 200)
+            return _json(
+                {"status": "down" if down else "ok", "down": down, "checks": checks}, 503 if down else 200
+            )
         return self.get_response(request)

@@ -39,7 +39,9 @@ def run(port: int) -> int:
             started.append(redis)
             env["REDIS_URL"] = redis.url
         # A second shell's manage.py finds the running services through this file (see settings/base.py).
-        (DATA / "services.env").write_text(f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n")
+        (DATA / "services.env").write_text(
+            f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n"
+        )
         env["PORT"] = str(port)
         print("→ migrating the public schema, the template and every tenant that is behind …", flush=True)
         _manage("migrate_schemas", "--noinput", "--executor=multiprocessing", env=env)
@@ -48,8 +50,18 @@ def run(port: int) -> int:
         _manage("collectstatic", "--noinput", "-v0", env=env)
         _manage("demo_banner", f"--port={port}", env=env)
         honcho = subprocess.Popen(
-            [sys.executable, "-m", "honcho", "-f", str(ROOT / "infra" / "Procfile"), "-d", str(ROOT), "start"],
-            env=env, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "honcho",
+                "-f",
+                str(ROOT / "infra" / "Procfile"),
+                "-d",
+                str(ROOT),
+                "start",
+            ],
+            env=env,
+            cwd=ROOT,
         )
         try:
             return honcho.wait()

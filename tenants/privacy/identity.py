@@ -37,13 +37,21 @@ class Identity:
         return not (self.name or self.phone or self.id_number)
 
     def encrypted(self) -> dict[str, str]:
-        return {"name": encrypt(self.name), "phone": encrypt(self.phone), "id_type": self.id_type,
-                "id_number": encrypt(self.id_number),
-                "hash": keyed_hash(self.id_number or self.phone)}
+        return {
+            "name": encrypt(self.name),
+            "phone": encrypt(self.phone),
+            "id_type": self.id_type,
+            "id_number": encrypt(self.id_number),
+            "hash": keyed_hash(self.id_number or self.phone),
+        }
 
     def masked(self) -> dict[str, str]:
-        return {"name": mask_name(self.name), "phone": mask_phone(self.phone), "id_type": self.id_type,
-                "id_number": mask_id_number(self.id_number)}
+        return {
+            "name": mask_name(self.name),
+            "phone": mask_phone(self.phone),
+            "id_type": self.id_type,
+            "id_number": mask_id_number(self.id_number),
+        }
 
 
 def identity_from_input(data: dict, *, field: str) -> Identity:
@@ -70,5 +78,9 @@ def identity_from_input(data: dict, *, field: str) -> Identity:
 
 def identity_from_row(row, prefix: str) -> Identity:
     """Decrypt `<prefix>_name/_phone/_id_type/_id_number` of a model instance."""
-    return Identity(name=decrypt(getattr(row, f"{prefix}_name")), phone=decrypt(getattr(row, f"{prefix}_phone")),
-                    id_type=getattr(row, f"{prefix}_id_type"), id_number=decrypt(getattr(row, f"{prefix}_id_number")))
+    return Identity(
+        name=decrypt(getattr(row, f"{prefix}_name")),
+        phone=decrypt(getattr(row, f"{prefix}_phone")),
+        id_type=getattr(row, f"{prefix}_id_type"),
+        id_number=decrypt(getattr(row, f"{prefix}_id_number")),
+    )

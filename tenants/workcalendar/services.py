@@ -73,9 +73,14 @@ def working_days_between(start: date, end: date, overrides: dict[date, bool] | N
 @transaction.atomic
 def calendar_override_set(*, actor: Actor, day: date, is_workday: bool, note: str = "") -> CalendarOverride:
     override, _created = CalendarOverride.objects.update_or_create(
-        day=day, defaults={"is_workday": is_workday, "note": note[:100]})
-    audit_record(actor=actor, action="calendar.override", target=override,
-                 data={"day": day.isoformat(), "is_workday": is_workday})
+        day=day, defaults={"is_workday": is_workday, "note": note[:100]}
+    )
+    audit_record(
+        actor=actor,
+        action="calendar.override",
+        target=override,
+        data={"day": day.isoformat(), "is_workday": is_workday},
+    )
     cache.delete(_overrides_key())
     transaction.on_commit(lambda: cache.delete(_overrides_key()))
     return override

@@ -17,12 +17,19 @@ def admin_client(alpha):
 def test_me_describes_the_key_and_its_tenant(alpha, admin_client):
     body = admin_client.get("/api/v1/me").json()
     assert body["kind"] == "api_key" and body["role"] == "tenant_admin"
-    assert body["tenant"] == {"slug": "alpha", "name": alpha.tenant.name, "kind": "province", "region_code": "130000"}
+    assert body["tenant"] == {
+        "slug": "alpha",
+        "name": alpha.tenant.name,
+        "kind": "province",
+        "region_code": "130000",
+    }
     assert "api_keys.manage" in body["permissions"]
 
 
 def test_validation_error_is_problem_json_naming_the_field(admin_client):
-    response = admin_client.post("/api/v1/api-keys", {"name": "x", "role": "emperor"}, content_type="application/json")
+    response = admin_client.post(
+        "/api/v1/api-keys", {"name": "x", "role": "emperor"}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
@@ -55,7 +62,9 @@ def test_revoked_key_is_refused(alpha, admin_client):
 
 def test_role_without_permission_gets_403(alpha):
     device = key_client(alpha.host, make_key(alpha.schema, "device"))
-    response = device.post("/api/v1/api-keys", {"name": "x", "role": "device"}, content_type="application/json")
+    response = device.post(
+        "/api/v1/api-keys", {"name": "x", "role": "device"}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"
 
@@ -66,14 +75,17 @@ def test_unknown_object_is_a_404_problem(admin_client):
 
 
 def test_created_key_is_shown_once_and_stored_hashed(alpha, admin_client):
-    created = admin_client.post("/api/v1/api-keys", {"name": "窗口评价器 A01", "role": "device"},
-                                content_type="application/json").json()
+    created = admin_client.post(
+        "/api/v1/api-keys", {"name": "窗口评价器 A01", "role": "device"}, content_type="application/json"
+    ).json()
     assert created["key"].startswith("hcp_")
     listed = admin_client.get("/api/v1/api-keys").json()["results"]
     assert all("key" not in row for row in listed)
     with schema_context(alpha.schema):
         stored = ApiKey.objects.get(pk=created["id"])
-    assert stored.digest != created["key"] and created["key"] not in json.dumps(list(ApiKey.objects.values()), default=str)
+    assert stored.digest != created["key"] and created["key"] not in json.dumps(
+        list(ApiKey.objects.values()), default=str
+    )
     # the key works, and its use is recorded
     assert key_client(alpha.host, created["key"]).get("/api/v1/me").status_code == 200
     with schema_context(alpha.schema):
@@ -95,8 +107,12 @@ def test_cursor_pagination_walks_every_row_once(alpha, admin_client):
 
 def test_idempotency_key_replays_the_first_response(alpha, admin_client):
     body = {"name": "kiosk", "role": "device"}
-    first = admin_client.post("/api/v1/api-keys", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
-    again = admin_client.post("/api/v1/api-keys", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    first = admin_client.post(
+        "/api/v1/api-keys", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    again = admin_client.post(
+        "/api/v1/api-keys", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
     with schema_context(alpha.schema):
@@ -104,10 +120,18 @@ def test_idempotency_key_replays_the_first_response(alpha, admin_client):
 
 
 def test_idempotency_key_with_another_body_is_a_409(alpha, admin_client):
-    admin_client.post("/api/v1/api-keys", {"name": "a", "role": "device"}, content_type="application/json",
-                      HTTP_IDEMPOTENCY_KEY="k-2")
-    response = admin_client.post("/api/v1/api-keys", {"name": "b", "role": "device"},
-                                 content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-2")
+    admin_client.post(
+        "/api/v1/api-keys",
+        {"name": "a", "role": "device"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-2",
+    )
+    response = admin_client.post(
+        "/api/v1/api-keys",
+        {"name": "b", "role": "device"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-2",
+    )
     assert response.status_code == 409 and response["Content-Type"] == "application/problem+json"
     with schema_context(alpha.schema):
         assert not ApiKey.objects.filter(name="b").exists()
@@ -116,14 +140,20 @@ def test_idempotency_key_with_another_body_is_a_409(alpha, admin_client):
 def test_idempotency_keys_belong_to_their_caller(alpha, admin_client):
     other = key_client(alpha.host, make_key(alpha.schema, "tenant_admin"))
     body = {"name": "same", "role": "device"}
-    a = admin_client.post("/api/v1/api-keys", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="shared")
+    a = admin_client.post(
+        "/api/v1/api-keys", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="shared"
+    )
     b = other.post("/api/v1/api-keys", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="shared")
     assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
 
 
 def test_oversized_idempotency_key_is_refused(admin_client):
-    response = admin_client.post("/api/v1/api-keys", {"name": "a", "role": "device"},
-                                 content_type="application/json", HTTP_IDEMPOTENCY_KEY="x" * 300)
+    response = admin_client.post(
+        "/api/v1/api-keys",
+        {"name": "a", "role": "device"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="x" * 300,
+    )
     assert response.status_code == 400 and "Idempotency-Key" in response.json()["detail"]
 
 
@@ -144,7 +174,10 @@ def test_throttle_is_per_key_not_per_ip(alpha, settings):
         assert codes == [200, 200, 200, 429]
         assert second.get("/api/v1/me").status_code == 200  # same IP, its own budget
     finally:
-        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"principal": "1000/min"}}
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"principal": "1000/min"},
+        }
         api_settings.reload()
         PrincipalRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
         cache.delete_pattern("*throttle*")

@@ -20,21 +20,29 @@ def test_alpha_key_on_beta_host_gets_401_and_nothing_happens(alpha, beta, method
     alpha_key = make_key(alpha.schema, "tenant_admin")
     with schema_context(beta.schema):
         make_key(beta.schema, "device", "beta device")
-        before = (list(ApiKey.objects.values_list("id", "revoked_at", "last_used_at")), AuditEvent.objects.count())
+        before = (
+            list(ApiKey.objects.values_list("id", "revoked_at", "last_used_at")),
+            AuditEvent.objects.count(),
+        )
     # when
     response = getattr(key_client(beta.host, alpha_key), method)(path, body, content_type="application/json")
     # then
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     with schema_context(beta.schema):
-        after = (list(ApiKey.objects.values_list("id", "revoked_at", "last_used_at")), AuditEvent.objects.count())
+        after = (
+            list(ApiKey.objects.values_list("id", "revoked_at", "last_used_at")),
+            AuditEvent.objects.count(),
+        )
     assert after == before
 
 
 @pytest.mark.parametrize(("method", "path", "body"), TENANT_ENDPOINTS)
 def test_alpha_session_on_beta_host_is_anonymous(alpha, beta, method, path, body):
     client = host_client(alpha.host)
-    assert client.post("/accounts/login/", {"login": alpha.admin_email, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"login": alpha.admin_email, "password": PASSWORD}).status_code == 302
+    )
     assert client.get("/api/v1/me").json()["tenant"]["slug"] == "alpha"
     # the same browser (same cookie jar) on beta's host
     client.defaults["HTTP_HOST"] = beta.host
@@ -44,7 +52,9 @@ def test_alpha_session_on_beta_host_is_anonymous(alpha, beta, method, path, body
 
 
 def test_alpha_credentials_do_not_sign_in_on_beta(alpha, beta):
-    response = host_client(beta.host).post("/accounts/login/", {"login": alpha.admin_email, "password": PASSWORD})
+    response = host_client(beta.host).post(
+        "/accounts/login/", {"login": alpha.admin_email, "password": PASSWORD}
+    )
     assert response.status_code == 200  # the form again, with an error
     assert "_auth_user_id" not in host_client(beta.host).session
 

@@ -5,13 +5,20 @@ from django_tenants.utils import schema_exists
 from tenants.models import Tenant
 from tests.conftest import key_client, make_key
 
-BODY = {"slug": "zeta", "name": "己市政务服务数据管理局", "kind": "city", "region_code": "130100",
-        "parent": "alpha", "admin_email": "admin@zeta.example"}
+BODY = {
+    "slug": "zeta",
+    "name": "己市政务服务数据管理局",
+    "kind": "city",
+    "region_code": "130100",
+    "parent": "alpha",
+    "admin_email": "admin@zeta.example",
+}
 
 
 def test_national_staff_provision_a_tenant(alpha, national_key):
-    response = key_client("localhost", national_key).post("/api/national/v1/tenants", BODY,
-                                                          content_type="application/json")
+    response = key_client("localhost", national_key).post(
+        "/api/national/v1/tenants", BODY, content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["slug"] == "zeta" and body["parent"] == "alpha" and body["domain"] == "zeta.localhost"
@@ -21,21 +28,30 @@ def test_national_staff_provision_a_tenant(alpha, national_key):
 
 def test_provisioning_retry_with_idempotency_key_creates_one_tenant(alpha, national_key):
     client = key_client("localhost", national_key)
-    first = client.post("/api/national/v1/tenants", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p1")
-    again = client.post("/api/national/v1/tenants", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p1")
+    first = client.post(
+        "/api/national/v1/tenants", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p1"
+    )
+    again = client.post(
+        "/api/national/v1/tenants", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p1"
+    )
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
     assert Tenant.objects.filter(slug="zeta").count() == 1
 
 
 def test_bad_provisioning_input_names_each_field(alpha, national_key):
     body = {**BODY, "slug": "www", "region_code": "999999", "parent": "nope"}
-    response = key_client("localhost", national_key).post("/api/national/v1/tenants", body,
-                                                          content_type="application/json")
+    response = key_client("localhost", national_key).post(
+        "/api/national/v1/tenants", body, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "parent"
     body["parent"] = None
-    fields = {e["field"] for e in key_client("localhost", national_key).post(
-        "/api/national/v1/tenants", body, content_type="application/json").json()["errors"]}
+    fields = {
+        e["field"]
+        for e in key_client("localhost", national_key)
+        .post("/api/national/v1/tenants", body, content_type="application/json")
+        .json()["errors"]
+    }
     assert fields == {"slug", "region_code"}
     assert not Tenant.objects.filter(slug="www").exists()
 

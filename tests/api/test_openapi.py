@@ -32,7 +32,9 @@ def tenant_spec(alpha):
 
 def test_tenant_responses_validate(alpha, tenant_spec):
     admin = key_client(alpha.host, make_key(alpha.schema, "tenant_admin"))
-    created = admin.post("/api/v1/api-keys", {"name": "评价器", "role": "device"}, content_type="application/json")
+    created = admin.post(
+        "/api/v1/api-keys", {"name": "评价器", "role": "device"}, content_type="application/json"
+    )
     responses = [
         admin.get("/api/v1/me"),
         created,
@@ -51,16 +53,30 @@ def test_tenant_responses_validate(alpha, tenant_spec):
 def test_national_responses_validate(alpha, national_key):
     spec = load_spec("localhost")
     client = key_client("localhost", national_key)
-    body = {"slug": "eta", "name": "庚市", "kind": "city", "region_code": "130200", "admin_email": "a@eta.example"}
+    body = {
+        "slug": "eta",
+        "name": "庚市",
+        "kind": "city",
+        "region_code": "130200",
+        "admin_email": "a@eta.example",
+    }
     responses = [
         client.post("/api/national/v1/tenants", body, content_type="application/json"),
         client.get("/api/national/v1/tenants"),
         client.get("/api/national/v1/tenants/eta"),
         client.post("/api/national/v1/tenants", {**body, "slug": "www"}, content_type="application/json"),
-        client.post("/api/national/v1/tenants", {**body, "name": "x"}, content_type="application/json",
-                    HTTP_IDEMPOTENCY_KEY="i"),
-        client.post("/api/national/v1/tenants", {**body, "name": "y"}, content_type="application/json",
-                    HTTP_IDEMPOTENCY_KEY="i"),  # 409
+        client.post(
+            "/api/national/v1/tenants",
+            {**body, "name": "x"},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="i",
+        ),
+        client.post(
+            "/api/national/v1/tenants",
+            {**body, "name": "y"},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="i",
+        ),  # 409
     ]
     assert [r.status_code for r in responses] == [201, 200, 200, 400, 400, 409]
     for response in responses:

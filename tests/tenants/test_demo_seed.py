@@ -9,7 +9,12 @@ from tests.conftest import host_client
 
 
 def snapshot() -> tuple:
-    counts = [Tenant.objects.count(), Domain.objects.count(), User.objects.count(), AuditEvent.objects.count()]
+    counts = [
+        Tenant.objects.count(),
+        Domain.objects.count(),
+        User.objects.count(),
+        AuditEvent.objects.count(),
+    ]
     for slug in ("gd", "sz", "bjtax"):
         with schema_context(slug):
             counts += [User.objects.count(), AuditEvent.objects.count()]

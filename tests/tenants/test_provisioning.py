@@ -22,8 +22,13 @@ def schema_count() -> int:
 
 
 def provision(**overrides):
-    values = {"slug": "gamma", "name": "丙市政务服务数据管理局", "kind": "city", "region_code": "440100",
-              "admin_email": "Admin@Gamma.Example"}
+    values = {
+        "slug": "gamma",
+        "name": "丙市政务服务数据管理局",
+        "kind": "city",
+        "region_code": "440100",
+        "admin_email": "Admin@Gamma.Example",
+    }
     values.update(overrides)
     return tenant_provision(actor=ACTOR, **values)
 
@@ -113,8 +118,18 @@ def test_failure_midway_leaves_nothing_behind(tenant_pair, db, monkeypatch):
 
 
 def test_cli_creates_a_tenant_and_prints_the_password(tenant_pair, db, capsys):
-    call_command("tenant_create", "delta", "--name", "丁县政务服务中心", "--kind", "county", "--region", "440106",
-                 "--parent", "alpha")
+    call_command(
+        "tenant_create",
+        "delta",
+        "--name",
+        "丁县政务服务中心",
+        "--kind",
+        "county",
+        "--region",
+        "440106",
+        "--parent",
+        "alpha",
+    )
     out = capsys.readouterr().out
     tenant = Tenant.objects.get(slug="delta")
     assert tenant.parent.slug == "alpha" and tenant.kind == "county"

@@ -47,7 +47,9 @@ def test_year_boundary_uses_weekdays_until_overrides_fill_the_new_year(alpha):
 
 def test_tenant_overrides_are_the_tenants_own(alpha, beta):
     with schema_context(alpha.schema):
-        calendar_override_set(actor=Actor.system("t"), day=date(2026, 11, 27), is_workday=False, note="本地假日")
+        calendar_override_set(
+            actor=Actor.system("t"), day=date(2026, 11, 27), is_workday=False, note="本地假日"
+        )
         assert not is_workday(date(2026, 11, 27))
     with schema_context(beta.schema):
         assert is_workday(date(2026, 11, 27))

@@ -14,8 +14,12 @@ def tiny_png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = zlib.compress(b"\x00\xff\x00\x00")
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", raw)
+        + chunk(b"IEND", b"")
+    )
 
 
 def signed_in(info):
@@ -29,8 +33,10 @@ def test_branding_applies_to_every_page_of_the_tenant_only(alpha, beta, tmp_path
     logo = tmp_path / "logo.png"
     logo.write_bytes(tiny_png())
     with logo.open("rb") as upload:
-        response = client.post("/settings/branding/", {"display_name": "甲省政务服务网", "primary_color": "#0f766e",
-                                                       "logo": upload})
+        response = client.post(
+            "/settings/branding/",
+            {"display_name": "甲省政务服务网", "primary_color": "#0f766e", "logo": upload},
+        )
     assert response.status_code == 302
     for path in ("/", "/settings/branding/", "/settings/api-keys/", "/accounts/2fa/"):
         page = client.get(path).content.decode()
@@ -63,7 +69,9 @@ def test_branding_needs_the_permission(alpha):
     from tenants.accounts.services import user_create
 
     with schema_context(alpha.schema):
-        user_create(actor=Actor.system("t"), email="window@alpha.example", role="window_staff", password=PASSWORD)
+        user_create(
+            actor=Actor.system("t"), email="window@alpha.example", role="window_staff", password=PASSWORD
+        )
     client = host_client(alpha.host)
     client.post("/accounts/login/", {"login": "window@alpha.example", "password": PASSWORD})
     assert client.get("/settings/branding/").status_code == 403

@@ -18,9 +18,14 @@ class Command(BaseCommand):
             f"  Control plane  http://{base}:{port}/   login {NATIONAL_LOGIN} / {DEMO_PASSWORD}",
         ]
         for spec in DEMO_TENANTS:
-            lines.append(f"  {spec['name']}  http://{spec['slug']}.{base}:{port}/   "
-                         f"login {demo_admin_email(spec['slug'])} / {DEMO_PASSWORD}")
-        lines += [f"  Health         http://{base}:{port}/healthz  ·  http://{base}:{port}/readyz",
-                  f"  API docs       http://{base}:{port}/api/docs/  (tenant API on each tenant host)",
-                  "Press Ctrl-C to stop.", ""]
+            lines.append(
+                f"  {spec['name']}  http://{spec['slug']}.{base}:{port}/   "
+                f"login {demo_admin_email(spec['slug'])} / {DEMO_PASSWORD}"
+            )
+        lines += [
+            f"  Health         http://{base}:{port}/healthz  ·  http://{base}:{port}/readyz",
+            f"  API docs       http://{base}:{port}/api/docs/  (tenant API on each tenant host)",
+            "Press Ctrl-C to stop.",
+            "",
+        ]
         self.stdout.write("\n".join(lines))

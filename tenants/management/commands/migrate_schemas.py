@@ -18,12 +18,21 @@ from tenants.services import control_plane_ensure
 class Command(MigrateSchemasCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--all-schemas", action="store_true",
-                            help="visit every schema, as django-tenants does, instead of only those behind")
+        parser.add_argument(
+            "--all-schemas",
+            action="store_true",
+            help="visit every schema, as django-tenants does, instead of only those behind",
+        )
 
     def handle(self, *args, **options):
-        selective = not (options.get("all_schemas") or options.get("schema_name") or options.get("app_label")
-                         or options.get("fake") or options.get("plan") or options.get("check_unapplied"))
+        selective = not (
+            options.get("all_schemas")
+            or options.get("schema_name")
+            or options.get("app_label")
+            or options.get("fake")
+            or options.get("plan")
+            or options.get("check_unapplied")
+        )
         if not selective:
             return super().handle(*args, **options)
         # SyncCommon.handle parses the shared options (shared/tenant/executor) onto self.

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email", help="first administrator (default admin@<slug>.example)")
         parser.add_argument("--admin-password", help="default: generated and printed once")
 
-    def handle(self, *args, slug, name, kind, region, parent=None, admin_email=None, admin_password=None, **options):
+    def handle(
+        self, *args, slug, name, kind, region, parent=None, admin_email=None, admin_password=None, **options
+    ):
         parent_tenant = None
         if parent:
             parent_tenant = Tenant.objects.filter(slug=parent).first()
@@ -25,8 +27,13 @@ class Command(BaseCommand):
                 raise CommandError(f"parent: no tenant with slug {parent!r}.")
         try:
             result = tenant_provision(
-                actor=Actor.system("cli"), slug=slug, name=name, kind=kind, region_code=region,
-                admin_email=admin_email or f"admin@{slug}.example", admin_password=admin_password,
+                actor=Actor.system("cli"),
+                slug=slug,
+                name=name,
+                kind=kind,
+                region_code=region,
+                admin_email=admin_email or f"admin@{slug}.example",
+                admin_password=admin_password,
                 parent=parent_tenant,
             )
         except ProvisioningError as exc:

@@ -36,7 +36,9 @@ def smtp(settings):
 
 def test_admin_signs_in_and_sees_the_workspace(alpha):
     client = host_client(alpha.host)
-    response = client.post("/accounts/login/", {"login": alpha.admin_email, "password": PASSWORD}, follow=True)
+    response = client.post(
+        "/accounts/login/", {"login": alpha.admin_email, "password": PASSWORD}, follow=True
+    )
     assert response.status_code == 200
     assert alpha.tenant.name in response.content.decode() and alpha.admin_email in response.content.decode()
 
