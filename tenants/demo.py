@@ -6,6 +6,7 @@ from django_tenants.utils import schema_context
 from tenants.accounts.actors import Actor
 from tenants.accounts.roles import Role
 from tenants.accounts.services import user_create
+from tenants.demo_data import demo_content_seed
 from tenants.models import Tenant, TenantStatus
 from tenants.services import control_plane_ensure, tenant_provision
 
@@ -40,7 +41,7 @@ def demo_admin_email(slug: str) -> str:
     return f"admin@{slug}.demo.haochaping.cn"
 
 
-def demo_seed() -> list[Tenant]:
+def demo_seed(*, with_content: bool = True) -> list[Tenant]:
     """Idempotent: a second run changes nothing."""
     actor = Actor.system("demo-seed")
     with transaction.atomic():
@@ -68,4 +69,6 @@ def demo_seed() -> list[Tenant]:
             status=TenantStatus.ACTIVE,
         )
         tenants.append(result.tenant)
+        if with_content:
+            demo_content_seed(slug=spec["slug"], region_code=spec["region_code"])
     return tenants

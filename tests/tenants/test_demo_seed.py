@@ -37,3 +37,18 @@ def test_demo_tenants_and_logins(tenant_pair, db):
     client = host_client("sz.localhost")
     response = client.post("/accounts/login/", {"login": demo_admin_email("sz"), "password": DEMO_PASSWORD})
     assert response.status_code == 302
+
+
+def test_demo_tenants_have_content_to_show(tenant_pair, db):
+    from tenants.catalog.models import ServiceItem
+    from tenants.evaluations.models import Evaluation
+    from tenants.organisation.models import Device, Staff, Unit
+
+    demo_seed()
+    with schema_context("gd"):
+        assert ServiceItem.objects.filter(status="published").count() >= 20
+        assert Unit.objects.filter(kind="window").count() >= 10 and Staff.objects.count() >= 10
+        assert Device.objects.count() >= 5
+        assert Evaluation.objects.count() >= 2000
+        assert Evaluation.objects.filter(is_bad=True).exclude(reason_tags=[]).exists()
+        assert Evaluation.objects.filter(anonymous=False).exists()
