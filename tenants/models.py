@@ -67,3 +67,14 @@ class Tenant(TenantMixin):
 
 class Domain(DomainMixin):
     pass
+
+
+class TemplateSnapshot(models.Model):
+    """The migrated template schema as SQL, keyed by its migration state (see tenants/template.py)."""
+
+    state = models.CharField(max_length=64, unique=True)
+    script = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"template snapshot {self.state[:12]}"

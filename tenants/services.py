@@ -14,6 +14,7 @@ from tenants.accounts.actors import Actor
 from tenants.accounts.roles import Role
 from tenants.accounts.services import audit_record, user_create
 from tenants.models import Domain, Tenant, TenantKind, TenantStatus
+from tenants.template import template_script_for, template_snapshot_refresh
 from tenants.validators import NATIONAL_REGION_CODE, region_level, validate_region_code, validate_slug
 
 
@@ -77,6 +78,16 @@ def _validate(
         raise ProvisioningError(errors)
 
 
+def template_clone(schema: str) -> None:
+    """Replay the template's snapshot under `schema` (fast path), else django-tenants' clone_schema."""
+    script = template_script_for(schema)
+    if script is None:
+        CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, schema, set_connection=False)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(script)
+
+
 def tenant_template_ensure() -> None:
     """Create and migrate the template schema when it is missing (migrate_schemas keeps it current)."""
     if not schema_exists(settings.TENANT_BASE_SCHEMA):
@@ -91,6 +102,7 @@ def tenant_template_ensure() -> None:
             interactive=False,
             verbosity=0,
         )
+        template_snapshot_refresh()
 
 
 def tenant_provision(
@@ -167,9 +179,9 @@ def _provision_in_transaction(
         # A concurrent provisioning of the same slug committed first (the unique index made us wait for it).
         raise _slug_taken(slug) from exc
 
-    # Clone the template's tables, sequences, constraints and its django_migrations rows: the new schema is
-    # born migrated, in this same transaction, so a failure leaves nothing behind.
-    CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, slug, set_connection=False)
+    # Clone the template's tables, sequences, constraints and rows (django_migrations included): the new
+    # schema is born migrated, in this same transaction, so a failure leaves nothing behind.
+    template_clone(slug)
     password = admin_password or secrets.token_urlsafe(12)
     with schema_context(slug):
         admin = user_create(actor=actor, email=admin_email, role=Role.TENANT_ADMIN, password=password)

@@ -13,6 +13,7 @@ from django_tenants.utils import get_public_schema_name
 
 from tenants.selectors import schemas_behind, tenant_schemas
 from tenants.services import control_plane_ensure
+from tenants.template import template_snapshot_refresh
 
 
 class Command(MigrateSchemasCommand):
@@ -50,3 +51,7 @@ class Command(MigrateSchemasCommand):
                 self.stdout.write(f"{len(behind)} of {len(schemas)} tenant schemas need migrations.")
             if behind:
                 executor.run_migrations(tenants=behind)
+            if template_snapshot_refresh() is None and int(options.get("verbosity", 1)) >= 1:
+                self.stdout.write(
+                    "No pg_dump here: new tenants will be cloned with django-tenants' clone_schema."
+                )
