@@ -93,3 +93,55 @@ def test_schema_declares_api_key_auth_and_idempotency(alpha):
 
 def test_docs_ui_is_served(alpha):
     assert host_client(alpha.host).get("/api/docs/").status_code == 200
+
+
+def test_capture_responses_validate(world):
+    spec = load_spec(world.info.host)
+    device = key_client(world.info.host, world.device_key)
+    integration = key_client(world.info.host, world.integration_key)
+    rating = {
+        "transaction": "OA-1",
+        "item_code": "ITEM-001",
+        "level": 4,
+        "channel": "device",
+        "reason_tags": ["attitude"],
+        "comment": "排队太久",
+    }
+    responses = [
+        device.post("/api/v1/evaluations", rating, content_type="application/json"),
+        device.post("/api/v1/evaluations", {**rating, "level": 9}, content_type="application/json"),
+        device.post(
+            "/api/v1/evaluations/bulk",
+            {
+                "items": [
+                    {**rating, "transaction": "OA-2", "idempotency_key": "a"},
+                    {**rating, "level": 0, "idempotency_key": "b"},
+                ]
+            },
+            content_type="application/json",
+        ),
+        integration.post(
+            "/api/v1/transactions",
+            {
+                "number": "OA-3",
+                "item_code": "ITEM-001",
+                "unit_code": "H01",
+                "channel": "web",
+                "received_at": "2026-11-02T09:00:00+08:00",
+            },
+            content_type="application/json",
+        ),
+        integration.post(
+            "/api/v1/transactions/bulk",
+            {"items": [{"number": "OA-4", "item_code": "ITEM-001", "unit_code": "H01", "channel": "web"}]},
+            content_type="application/json",
+        ),
+        integration.get("/api/v1/transactions/OA-3"),
+        integration.get("/api/v1/transactions/NOPE"),
+        integration.get("/api/v1/items?code=ITEM-001"),
+        integration.get("/api/v1/units"),
+        integration.get("/api/v1/staff"),
+    ]
+    assert [r.status_code for r in responses] == [201, 400, 200, 201, 200, 200, 404, 200, 200, 200]
+    for response in responses:
+        assert_matches_schema(spec, response)
