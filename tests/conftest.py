@@ -212,3 +212,28 @@ def build_capture_world(info: TenantInfo) -> CaptureWorld:
 @pytest.fixture
 def world(alpha) -> CaptureWorld:
     return build_capture_world(alpha)
+
+
+def committed(fn):
+    """Run `fn` on a connection of its own and commit, outside the test's transaction (for processes such as a
+    Celery worker or gunicorn, which only see committed rows). Returns fn's result; clean up the same way."""
+    import threading
+
+    from django.db import connections
+
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
