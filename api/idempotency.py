@@ -7,6 +7,7 @@ import json
 
 from django.db import connection, transaction
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 
 from api.exceptions import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
 from api.models import IdempotencyRecord
@@ -34,6 +35,18 @@ def _principal(request) -> str:
     return "anonymous"
 
 
+def _with_cors(request, response: HttpResponse) -> HttpResponse:
+    """Answers given here on behalf of a cross-origin view (api.views.channels.cors, the widget) carry its CORS
+    headers, or the browser hides a replay or a refusal from the calling page."""
+    try:
+        match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+    except Resolver404:
+        return response
+    for name, value in getattr(match.func, "cors_headers", {}).items():
+        response[name] = value
+    return response
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -43,16 +56,19 @@ class IdempotencyMiddleware:
         if request.method != "POST" or key is None or not request.path.startswith("/api/"):
             return self.get_response(request)
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
-            return _problem(
-                400,
-                "idempotency_key",
-                "Invalid Idempotency-Key",
-                f"{HEADER}: give 1–{MAX_KEY_LENGTH} characters.",
+            return _with_cors(
+                request,
+                _problem(
+                    400,
+                    "idempotency_key",
+                    "Invalid Idempotency-Key",
+                    f"{HEADER}: give 1–{MAX_KEY_LENGTH} characters.",
+                ),
             )
         principal, digest = _principal(request), hashlib.sha256(request.body).hexdigest()
         with transaction.atomic():
             if not self._claim(principal, key, request.path, digest):
-                return self._replay(principal, key, request.path, digest)
+                return _with_cors(request, self._replay(principal, key, request.path, digest))
             response = self.get_response(request)
             if response.status_code >= 500 or response.status_code in _NOT_REMEMBERED or response.streaming:
                 # Nothing is remembered and nothing the request did survives: a retry starts afresh.

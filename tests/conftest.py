@@ -80,10 +80,12 @@ def _public_schema_between_tests():
     yield
     connection.set_schema_to_public()
     host_cache_clear()
-    # Redis is not rolled back with the test's transaction: forget cached views of rolled-back rows.
-    cache.delete_pattern("*theme:*")
-    cache.delete_pattern("*intake-config*")
-    cache.delete_pattern("*workcalendar:*")
+    # Redis is not rolled back with the test's transaction: forget cached views of rolled-back rows. Keys and
+    # patterns carry the connection's schema (django_tenants.cache.make_key), so clear each schema's own.
+    for schema in ("public", "alpha", "beta"):
+        with schema_context(schema):
+            for pattern in ("*theme:*", "*intake-config*", "*workcalendar:*"):
+                cache.delete_pattern(pattern)
 
 
 def host_client(host: str, **defaults) -> Client:

@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     # tenant machines
     DEVICE = "device", _("Rating device or kiosk")
     INTEGRATION = "integration", _("Business system integration")
+    WIDGET = "widget", _("Online rating widget (rates only)")
     # control plane people and machines
     NATIONAL_STAFF = "national_staff", _("National staff")
     RESELLER_STAFF = "reseller_staff", _("Reseller staff")
@@ -33,10 +34,11 @@ TENANT_ROLES = frozenset(
         Role.AUDITOR,
         Role.DEVICE,
         Role.INTEGRATION,
+        Role.WIDGET,
     }
 )
 CONTROL_PLANE_ROLES = frozenset({Role.NATIONAL_STAFF, Role.RESELLER_STAFF, Role.NATIONAL_FEED})
-MACHINE_ROLES = frozenset({Role.DEVICE, Role.INTEGRATION, Role.NATIONAL_FEED})
+MACHINE_ROLES = frozenset({Role.DEVICE, Role.INTEGRATION, Role.WIDGET, Role.NATIONAL_FEED})
 # Roles for which a tenant (or production) can require two-factor sign-in.
 ADMIN_ROLES = frozenset({Role.TENANT_ADMIN, Role.SUPERVISOR, Role.NATIONAL_STAFF, Role.RESELLER_STAFF})
 
@@ -107,6 +109,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.INTEGRATION: frozenset(
         {Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS, Perm.REGISTER_TRANSACTIONS}
     ),
+    # Its key sits in a public web page: it may rate and nothing else.
+    Role.WIDGET: frozenset({Perm.SUBMIT_EVALUATIONS}),
     Role.NATIONAL_STAFF: frozenset(
         {
             Perm.VIEW_ACCOUNT,

@@ -287,3 +287,10 @@ def test_transactions_bulk_back_fill(world, integration):
     assert again["results"][0]["status"] == "duplicate" and again["duplicates"] == 1
     with schema_context(world.info.schema):
         assert Transaction.objects.get(number="BF-1").deadline.isoformat() == "2026-10-13"
+
+
+def test_widget_key_rates_and_does_nothing_else(world):
+    widget = key_client(world.info.host, make_key(world.info.schema, "widget"))
+    assert post(widget, rating(channel="web", unit_code="H01")).status_code == 201
+    assert widget.get("/api/v1/items").status_code == 403
+    assert widget.post("/api/v1/transactions", {}, content_type="application/json").status_code == 403

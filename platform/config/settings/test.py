@@ -13,4 +13,6 @@ CELERY_TASK_ALWAYS_EAGER = False
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Servers started by the tests (gunicorn for browser tests) serve static files without collectstatic.
 WHITENOISE_USE_FINDERS = True
+# allauth's sign-in rate limits live in the cache and would build up across hundreds of test sign-ins.
+ACCOUNT_RATE_LIMITS = False
 WHITENOISE_AUTOREFRESH = True
