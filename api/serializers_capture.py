@@ -33,7 +33,15 @@ class EvaluationCreateSerializer(serializers.Serializer):
         allow_blank=True, default="", max_length=MAX_COMMENT_BYTES_GUARD, trim_whitespace=True
     )
     answers = serializers.DictField(
-        child=serializers.JSONField(), default=dict, help_text="Questionnaire answers."
+        child=serializers.JSONField(),
+        default=dict,
+        help_text="一事一评 answers keyed by question key (GET /api/v1/questionnaire); all voluntary.",
+    )
+    questionnaire_version = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        default=None,
+        help_text="The questionnaire version the answers were given to; default the item's current one.",
     )
     evaluator = EvaluatorSerializer(default=lambda: {"anonymous": True})
     rated_at = serializers.DateTimeField(

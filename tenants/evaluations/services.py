@@ -19,6 +19,8 @@ from tenants.evaluations.models import BAD_LEVELS, ApplicantType, Channel, Evalu
 from tenants.evaluations.selectors import IntakeConfig, intake_config
 from tenants.organisation.models import Device, Platform, Staff, Unit, UnitKind
 from tenants.privacy.identity import Identity, identity_from_input
+from tenants.supervision.models import QuestionnaireVersion
+from tenants.supervision.selectors import answers_validate, questionnaire_for
 from tenants.workcalendar.services import add_working_days
 
 MAX_ANSWERS = 30
@@ -51,6 +53,8 @@ class EvaluationInput:
     reason_tags: list[str] = field(default_factory=list)
     comment: str = ""
     answers: dict = field(default_factory=dict)
+    # the 一事一评 questionnaire version the client showed (GET /api/v1/questionnaire); None: the item's current one
+    questionnaire_version: int | None = None
     evaluator: dict = field(default_factory=lambda: {"anonymous": True})
     rated_at: datetime | None = None
     idempotency_key: str | None = None
@@ -210,6 +214,7 @@ class _Pending:
     txn: Transaction | None = None
     rated_at: datetime | None = None
     supplementary: bool = False
+    questionnaire_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -299,7 +304,7 @@ def _missing_transactions(
         t.number: t
         for t in Transaction.objects.select_for_update()
         .filter(number__in=[r.number for r in rows])
-        .only("id", "number", "finished_at", "guide_version_id")
+        .only("id", "number", "finished_at", "guide_version_id", "item_id")
         .order_by("id")
     }
     for p in pending:
@@ -355,13 +360,14 @@ def evaluations_submit(
             t.number: t
             for t in Transaction.objects.select_for_update()
             .filter(number__in=numbers)
-            .only("id", "number", "finished_at", "guide_version_id")
+            .only("id", "number", "finished_at", "guide_version_id", "item_id")
             .order_by("id")
         }
         for p in fresh:
             p.txn = txns.get(p.data.transaction)
         _missing_transactions(actor=actor, pending=fresh, device=device, outcomes=outcomes, now=now)
         accepted = []
+        questionnaires = _QuestionnaireCache()
         for p in fresh:
             if p.index in outcomes:
                 continue
@@ -370,6 +376,7 @@ def evaluations_submit(
             )  # a device clock ahead of ours cannot rate the future
             try:
                 p.supplementary = _is_supplementary(p.txn, p.rated_at, config)
+                p.questionnaire_version, p.data.answers = questionnaires.clean(p)
             except ValidationError as exc:
                 outcomes[p.index] = ItemOutcome(status="error", errors=exc.message_dict)
                 continue
@@ -381,6 +388,33 @@ def evaluations_submit(
             first if first.status == "error" else ItemOutcome(status="duplicate", evaluation=first.evaluation)
         )
     return [outcomes[i] for i in range(len(items))]
+
+
+class _QuestionnaireCache:
+    """Questionnaire versions looked up once per batch (by item, and by the version a client named)."""
+
+    def __init__(self):
+        self.by_item: dict[int, QuestionnaireVersion | None] = {}
+        self.by_id: dict[int, QuestionnaireVersion | None] = {}
+
+    def clean(self, p: "_Pending") -> tuple[int | None, dict]:
+        """(version id, cleaned answers) of a rating's 一事一评 answers; no answers record no version."""
+        if not p.data.answers:
+            return None, {}
+        wanted = p.data.questionnaire_version
+        if wanted is not None:
+            if wanted not in self.by_id:
+                self.by_id[wanted] = QuestionnaireVersion.objects.filter(pk=wanted).first()
+            version = self.by_id[wanted]
+            if version is None:
+                raise _err("questionnaire_version", _("Unknown questionnaire version %(v)s.") % {"v": wanted})
+        else:
+            if p.txn.item_id not in self.by_item:
+                self.by_item[p.txn.item_id] = questionnaire_for(p.txn.item_id)[0]
+            version = self.by_item[p.txn.item_id]
+            if version is None:
+                raise _err("answers", _("No questionnaire is offered for this item; send no answers."))
+        return version.pk, answers_validate(version, p.data.answers)
 
 
 def _is_supplementary(txn: Transaction, rated_at: datetime, config: IntakeConfig) -> bool:
@@ -464,6 +498,7 @@ def _row(p: _Pending, revision: int, *, is_current: bool, source: str, device: D
         reason_tags=d.reason_tags,
         comment=d.comment or "",
         answers=d.answers or {},
+        questionnaire_version=p.questionnaire_version,
         guide_version_id=p.txn.guide_version_id,
         anonymous=p.identity is None,
         evaluator_type=(d.evaluator or {}).get("type") or ApplicantType.PERSON,

@@ -14,6 +14,7 @@ from tenants.evaluations.forms import EvaluationFilterForm, RevealForm
 from tenants.evaluations.models import SCALE_WORDS, Evaluation
 from tenants.evaluations.selectors import intake_config
 from tenants.evaluations.selectors_staff import evaluation_list, evaluation_masked_row
+from tenants.privacy.identity import identity_from_row
 from tenants.privacy.services import identity_reveal
 
 
@@ -49,9 +50,10 @@ def evaluation_reveal(request, pk: int):
         try:
             identity = identity_reveal(
                 actor=request.user.actor,
-                row=evaluation,
-                prefix="evaluator",
+                target=evaluation,
                 reason=form.cleaned_data["reason"],
+                context="evaluation list",
+                identity=lambda: identity_from_row(evaluation, "evaluator"),
             )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, exc)

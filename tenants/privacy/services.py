@@ -1,4 +1,8 @@
-"""Revealing an evaluator's identity: only with the permission, only with a reason, always audited."""
+"""Revealing a person's identity (an evaluator, an applicant, a survey respondent): only with the permission,
+only with a stated reason, always audited (who, when, why). The clear text goes to the caller for display
+once; it is never stored or logged."""
+
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -7,24 +11,22 @@ from django.utils.translation import gettext as _
 from tenants.accounts.actors import Actor
 from tenants.accounts.roles import Perm, has_permission
 from tenants.accounts.services import audit_record
-from tenants.privacy.identity import Identity, identity_from_row
+from tenants.privacy.identity import Identity
+
+REASON_LENGTH = (4, 500)
 
 
 @transaction.atomic
-def identity_reveal(*, actor: Actor, row, prefix: str, reason: str) -> Identity:
-    """The decrypted identity of `row` (an Evaluation or Transaction), after recording who asked and why."""
+def identity_reveal(
+    *, actor: Actor, target, reason: str, identity: Callable[[], Identity], context: str = ""
+) -> Identity:
+    """Check, record, then decrypt: `identity` is called only after the audit row is written."""
     if not has_permission(actor.role, Perm.REVEAL_IDENTITY):
-        raise PermissionDenied(_("Your role may not see evaluators' identity."))
+        raise PermissionDenied(_("Your role may not see identities."))
     reason = (reason or "").strip()
-    if len(reason) < 4:
-        raise ValidationError(
-            {"reason": [_("Say why you need to see the identity (at least 4 characters).")]}
-        )
+    if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]:
+        raise ValidationError({"reason": [_("Say why you need to see it (4–500 characters).")]})
     audit_record(
-        actor=actor,
-        action="identity.reveal",
-        target=row,
-        reason=reason[:500],
-        data={"fields": ["name", "phone", "id_number"], "prefix": prefix},
+        actor=actor, action="identity.reveal", target=target, reason=reason, data={"context": context[:100]}
     )
-    return identity_from_row(row, prefix)
+    return identity()
