@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from api.views.catalog import ItemGuidesView
+
+urlpatterns = [
+    path("items/<str:code>/guides", ItemGuidesView.as_view(), name="api-item-guides"),
+]

@@ -31,11 +31,25 @@ class ServiceItem(models.Model):
     name = models.CharField(_("name"), max_length=300)
     item_type = models.CharField(_("type"), max_length=16, choices=ItemType.choices)
     legal_basis = models.TextField(_("legal basis"), blank=True)
-    responsible_unit = models.ForeignKey("organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="items", verbose_name=_("responsible unit"))
-    status = models.CharField(_("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.DRAFT)
-    current_guide = models.ForeignKey("GuideVersion", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+", verbose_name=_("published guide"))
+    responsible_unit = models.ForeignKey(
+        "organisation.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name=_("responsible unit"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.DRAFT
+    )
+    current_guide = models.ForeignKey(
+        "GuideVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published guide"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,8 +71,9 @@ class GuideVersion(models.Model):
     materials = models.JSONField(_("required materials"), default=list, blank=True)
     steps = models.JSONField(_("procedure steps"), default=list, blank=True)
     time_limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"), default=0)
-    promise_type = models.CharField(_("promise type"), max_length=10, choices=PromiseType.choices,
-                                    default=PromiseType.PROMISED)
+    promise_type = models.CharField(
+        _("promise type"), max_length=10, choices=PromiseType.choices, default=PromiseType.PROMISED
+    )
     fee_basis = models.TextField(_("fee basis"), blank=True)
     fee_standard = models.TextField(_("fee standard"), blank=True)
     evaluation_channels = models.JSONField(_("evaluation channels"), default=list, blank=True)
@@ -71,3 +86,66 @@ class GuideVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code} v{self.version}"
+
+
+class ImportKind(models.TextChoices):
+    ITEMS = "items", _("Service items")
+    UNITS = "units", _("Units")
+    STAFF = "staff", _("Staff")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    CHECKING = "checking", _("Checking rows")
+    IMPORTING = "importing", _("Importing")
+    SUCCEEDED = "succeeded", _("Imported")
+    REJECTED = "rejected", _("Not imported: some rows have errors")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One upload of a CSV or XLSX file (service items, units or staff) and its progress.
+
+    The file itself is kept in the row (not on a shared disk) so that the web process and any Celery worker
+    see the same bytes inside the tenant's schema; it is dropped once the job ends. The error file (the
+    upload with an added 错误 column) stays for download.
+    """
+
+    FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED)
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(max_length=4)  # "csv" | "xlsx"
+    encoding = models.CharField(max_length=16, blank=True)  # CSV only: utf-8-sig or gb18030
+    data = models.BinaryField(editable=False, default=bytes)  # the upload, zlib-compressed
+    valid_only = models.BooleanField(_("import only the valid rows"), default=False)
+    publish = models.BooleanField(_("publish the imported guides"), default=False)
+    language = models.CharField(max_length=10, default="zh-hans")
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    checked = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(_("rows imported"), default=0)
+    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    errors_preview = models.JSONField(default=list, blank=True)  # [[row number, "messages"], ...] (first 100)
+    errors_file = models.BinaryField(null=True, editable=False)
+    result = models.JSONField(default=dict, blank=True)  # counts: created, updated, versions, unchanged, ...
+    message = models.TextField(blank=True)  # why a job failed as a whole
+    created_by = models.CharField(_("created by"), max_length=254)
+    created_by_kind = models.CharField(max_length=10, default="user")
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+    created_by_role = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED

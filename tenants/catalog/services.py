@@ -7,22 +7,87 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
-from tenants.catalog.models import GuideVersion, ItemStatus, ItemType, ServiceItem
+from tenants.catalog.models import GuideVersion, ItemStatus, ItemType, PromiseType, ServiceItem
+from tenants.organisation.models import Unit
 
-GUIDE_FIELDS = ("accepting_unit", "channels", "conditions", "materials", "steps", "time_limit_days",
-                "promise_type", "fee_basis", "fee_standard", "evaluation_channels")
+GUIDE_FIELDS = (
+    "accepting_unit",
+    "channels",
+    "conditions",
+    "materials",
+    "steps",
+    "time_limit_days",
+    "promise_type",
+    "fee_basis",
+    "fee_standard",
+    "evaluation_channels",
+)
+ITEM_EDITABLE = ("name", "item_type", "legal_basis", "responsible_unit")
+MAX_TIME_LIMIT_DAYS = 999
+
+
+def guide_problems(values: dict) -> dict[str, str]:
+    """The rules a guide must follow, field → message (forms, services and the import share them)."""
+    problems = {}
+    promise = values.get("promise_type", PromiseType.PROMISED)
+    days = values.get("time_limit_days", 0)
+    if promise not in PromiseType.values:
+        problems["promise_type"] = _("Unknown promise type “%(value)s”.") % {"value": promise}
+    if not isinstance(days, int) or not 0 <= days <= MAX_TIME_LIMIT_DAYS:
+        problems["time_limit_days"] = _("Give a time limit from 0 to %(max)s working days.") % {
+            "max": MAX_TIME_LIMIT_DAYS
+        }
+    elif promise == PromiseType.PROMISED and days < 1:
+        problems["time_limit_days"] = _("A 承诺件 needs a time limit of at least one working day.")
+    for field in ("channels", "materials", "steps", "evaluation_channels"):
+        if field in values and not (
+            isinstance(values[field], list) and all(isinstance(v, str) for v in values[field])
+        ):
+            problems[field] = _("Give a list of texts.")
+    return problems
+
+
+def _check_guide(values: dict) -> None:
+    problems = guide_problems(values)
+    if problems:
+        raise ValidationError({field: [message] for field, message in problems.items()})
+
+
+def _check_item(*, code: str, name: str, item_type: str, responsible_unit, exclude: int | None = None):
+    errors = {}
+    if not (code or "").strip() or len(code) > 64:
+        errors["code"] = [_("Give a code of 1–64 characters.")]
+    elif ServiceItem.objects.filter(code=code).exclude(pk=exclude).exists():
+        errors["code"] = [_("Item code “%(code)s” is already used.") % {"code": code}]
+    if not (name or "").strip() or len(name) > 300:
+        errors["name"] = [_("Give a name of 1–300 characters.")]
+    if item_type not in ItemType.values:
+        errors["item_type"] = [_("Unknown item type “%(type)s”.") % {"type": item_type}]
+    if responsible_unit is not None and not isinstance(responsible_unit, Unit):
+        errors["responsible_unit"] = [_("Choose a unit.")]
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
-def item_create(*, actor: Actor, code: str, name: str, item_type: str, legal_basis: str = "",
-                responsible_unit=None, publish: bool = False, **guide) -> ServiceItem:
-    if item_type not in ItemType.values:
-        raise ValidationError({"item_type": [_("Unknown item type “%(type)s”.") % {"type": item_type}]})
-    if ServiceItem.objects.filter(code=code).exists():
-        raise ValidationError({"code": [_("Item code “%(code)s” is already used.") % {"code": code}]})
-    item = ServiceItem.objects.create(code=code, name=name, item_type=item_type, legal_basis=legal_basis,
-                                      responsible_unit=responsible_unit)
-    GuideVersion.objects.create(item=item, version=1, **{k: v for k, v in guide.items() if k in GUIDE_FIELDS})
+def item_create(
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    item_type: str,
+    legal_basis: str = "",
+    responsible_unit=None,
+    publish: bool = False,
+    **guide,
+) -> ServiceItem:
+    _check_item(code=code, name=name, item_type=item_type, responsible_unit=responsible_unit)
+    guide_values = {k: v for k, v in guide.items() if k in GUIDE_FIELDS}
+    _check_guide(guide_values)
+    item = ServiceItem.objects.create(
+        code=code, name=name, item_type=item_type, legal_basis=legal_basis, responsible_unit=responsible_unit
+    )
+    GuideVersion.objects.create(item=item, version=1, **guide_values)
     audit_record(actor=actor, action="item.create", target=item, data={"code": code})
     if publish:
         item_publish(actor=actor, item=item)
@@ -30,11 +95,40 @@ def item_create(*, actor: Actor, code: str, name: str, item_type: str, legal_bas
 
 
 @transaction.atomic
+def item_update(*, actor: Actor, item: ServiceItem, **changes) -> ServiceItem:
+    """Change the item's own fields (not versioned). Its code can change only while it was never published:
+    integrations and past transactions know a published item by its code."""
+    item = ServiceItem.objects.select_for_update().get(pk=item.pk)
+    values = {f: getattr(item, f) for f in ("code", *ITEM_EDITABLE)}
+    values.update({k: v for k, v in changes.items() if k in values})
+    if values["code"] != item.code and item.current_guide_id is not None:
+        raise ValidationError({"code": [_("The code of a published item cannot change.")]})
+    _check_item(
+        code=values["code"],
+        name=values["name"],
+        item_type=values["item_type"],
+        responsible_unit=values["responsible_unit"],
+        exclude=item.pk,
+    )
+    changed = {f: str(values[f]) for f in ("code", *ITEM_EDITABLE) if values[f] != getattr(item, f)}
+    if changed:
+        for field, value in values.items():
+            setattr(item, field, value)
+        item.save()
+        audit_record(actor=actor, action="item.update", target=item, data={"changed": sorted(changed)})
+    return item
+
+
+@transaction.atomic
 def guide_edit(*, actor: Actor, item: ServiceItem, **changes) -> GuideVersion:
-    """Edit the newest guide; if it is published, the edit becomes a new draft version."""
-    latest = item.guides.order_by("-version").first()
+    """Edit the newest guide; if it is published, the edit becomes a new draft version. An edit that
+    changes nothing makes no version."""
+    latest = item.guides.select_for_update().order_by("-version").first()
     values = {field: getattr(latest, field) for field in GUIDE_FIELDS}
     values.update({k: v for k, v in changes.items() if k in GUIDE_FIELDS})
+    _check_guide(values)
+    if all(getattr(latest, field) == value for field, value in values.items()):
+        return latest
     if latest.published_at is None:
         for field, value in values.items():
             setattr(latest, field, value)

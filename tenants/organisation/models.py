@@ -18,8 +18,14 @@ class Unit(models.Model):
     code = models.CharField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("parent"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
     # Materialised path of ancestor ids ("/1/5/9/"): a subtree is one indexed prefix query.
     path = models.CharField(max_length=500, db_index=True, editable=False, default="/")
     region_code = models.CharField(_("region code"), max_length=12, blank=True)
@@ -89,7 +95,9 @@ class Device(models.Model):
 
     code = models.CharField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    window = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="devices", verbose_name=_("window"))
+    window = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="devices", verbose_name=_("window")
+    )
     api_key = models.OneToOneField("accounts.ApiKey", on_delete=models.PROTECT, related_name="device")
     created_at = models.DateTimeField(auto_now_add=True)
 
