@@ -63,6 +63,7 @@ class Perm:
     VIEW_EVALUATIONS = "evaluations.view"
     REVEAL_IDENTITY = "identity.reveal"
     RUN_SUPERVISION = "supervision.run"
+    RELAY_SMS = "sms.relay"
 
 
 PERMISSION_LABELS = {
@@ -83,6 +84,7 @@ PERMISSION_LABELS = {
     Perm.VIEW_EVALUATIONS: _("See evaluations"),
     Perm.REVEAL_IDENTITY: _("Reveal an evaluator's identity (audited)"),
     Perm.RUN_SUPERVISION: _("Run surveys, callbacks and third-party assessments"),
+    Perm.RELAY_SMS: _("Relay SMS replies (SMS gateway)"),
 }
 
 _STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUATIONS})
@@ -107,7 +109,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Machines rate and register; people never rate on an evaluator's behalf (paper entry aside).
     Role.DEVICE: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS}),
     Role.INTEGRATION: frozenset(
-        {Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS, Perm.REGISTER_TRANSACTIONS}
+        {
+            Perm.VIEW_ACCOUNT,
+            Perm.READ_CATALOG,
+            Perm.SUBMIT_EVALUATIONS,
+            Perm.REGISTER_TRANSACTIONS,
+            Perm.RELAY_SMS,
+        }
     ),
     # Its key sits in a public web page: it may rate and nothing else.
     Role.WIDGET: frozenset({Perm.SUBMIT_EVALUATIONS}),

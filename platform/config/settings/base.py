@@ -213,7 +213,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "api.tasks.purge_idempotency_records", "schedule": 3600.0},
-    "default-ratings": {"task": "tenants.evaluations.tasks.generate_default_ratings_everywhere", "schedule": 3600.0},
+    "default-ratings": {
+        "task": "tenants.evaluations.tasks.generate_default_ratings_everywhere",
+        "schedule": 3600.0,
+    },
 }
 CELERY_TASK_TENANT_CACHE_SECONDS = 60  # tenant-schemas-celery keeps tenant rows in memory this long
 
@@ -273,3 +276,9 @@ IDENTITY_ENCRYPTION_KEYS = env.list(
     "IDENTITY_ENCRYPTION_KEYS", default=["ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtMzItYnl0ZXM="]
 )
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY", default="dev-only-identity-hash-key")
+
+# --- SMS (tenants/assisted/sms_providers.py): "console" logs, "http" POSTs JSON to the gateway ----------
+SMS_PROVIDER = env("SMS_PROVIDER", default="console")
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
