@@ -39,6 +39,7 @@ SHARED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "tenants.accounts",
+    "tenants.privacy",
     "api",
     "allauth",
     "allauth.account",
