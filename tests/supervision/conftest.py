@@ -106,3 +106,13 @@ def rate_transactions(
         )
     assert all(o.status == "created" for o in outcomes), [o.errors for o in outcomes if o.errors]
     return [o.evaluation.pk for o in outcomes]
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests check behaviour and read English messages; zh-Hans is covered by tests/test_i18n.py."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
