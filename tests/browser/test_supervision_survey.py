@@ -1,13 +1,6 @@
 """The public survey in a real phone-sized browser with JavaScript switched off, against gunicorn."""
 
-import subprocess
-import sys
-import threading
-import time
-
 import pytest
-from devstack.services import free_port
-from django.db import connections
 from django_tenants.utils import schema_context
 
 from tenants.accounts.actors import Actor
@@ -15,74 +8,12 @@ from tenants.accounts.models import AuditEvent
 from tenants.supervision.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from tenants.supervision.selectors.surveys import survey_public_slug
 from tenants.supervision.services.surveys import survey_create, survey_publish, survey_question_add
-
-# The browser fixture lives in tests/browser/conftest.py; imported here it is found for this module too.
-from tests.browser.conftest import ROOT, START_TIMEOUT, _healthy, browser  # noqa: F401
+from tests.conftest import committed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db]
 
 SUPERVISOR = Actor(kind="user", id=None, label="browser-test@alpha", role="supervisor")
 TITLE = "浏览器测试：新办理流程满意度"
-
-
-@pytest.fixture(scope="module")
-def live_url(subprocess_env, tmp_path_factory):
-    """gunicorn on the test database, like tests/browser's `live_url`, but stopped after this module so that a
-    second server does not run through the rest of the session."""
-    port = free_port()
-    env = {
-        **subprocess_env,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "ACCESS_LOG": "0",
-        "BIND_HOST": "127.0.0.1",
-    }
-    log_path = tmp_path_factory.mktemp("gunicorn-supervision") / "gunicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--config",
-                "infra/gunicorn.conf.py",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _healthy(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(log_path.read_text(errors="replace")[-4000:])
-            time.sleep(0.2)
-        yield lambda slug, path="/": f"http://{slug}.localhost:{port}/{path.lstrip('/')}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def in_own_connection(work):
-    """gunicorn sees only committed rows: write (and clean up) on a separate, autocommitting connection."""
-    result: list = []
-
-    def run():
-        try:
-            result.append(work())
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return result[0] if result else None
 
 
 def create_survey(schema: str) -> str:
@@ -121,9 +52,9 @@ def clean_up(schema: str) -> None:
         surveys.delete()
 
 
-def test_a_citizen_answers_on_a_phone_without_javascript(live_url, browser, tenant_pair):  # noqa: F811
+def test_a_citizen_answers_on_a_phone_without_javascript(live_url, browser, tenant_pair):
     schema = tenant_pair["alpha"].schema
-    slug = in_own_connection(lambda: create_survey(schema))
+    slug = committed(lambda: create_survey(schema))
     context = browser.new_context(
         locale="zh-CN", viewport={"width": 375, "height": 740}, java_script_enabled=False, has_touch=True
     )
@@ -153,6 +84,6 @@ def test_a_citizen_answers_on_a_phone_without_javascript(live_url, browser, tena
         assert page.locator("form textarea").count() == 0
     finally:
         context.close()
-        answers = in_own_connection(lambda: stored(schema))
-        in_own_connection(lambda: clean_up(schema))
+        answers = committed(lambda: stored(schema))
+        committed(lambda: clean_up(schema))
     assert answers == [(0, None, ""), (None, 2, ""), (None, None, "希望增加周末窗口")]
