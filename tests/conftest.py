@@ -80,12 +80,24 @@ def _public_schema_between_tests():
     yield
     connection.set_schema_to_public()
     host_cache_clear()
+    process_caches_clear()
     # Redis is not rolled back with the test's transaction: forget cached views of rolled-back rows. Keys and
     # patterns carry the connection's schema (django_tenants.cache.make_key), so clear each schema's own.
     for schema in ("public", "alpha", "beta"):
         with schema_context(schema):
             for pattern in ("*theme:*", "*intake-config*", "*workcalendar:*"):
                 cache.delete_pattern(pattern)
+
+
+def process_caches_clear() -> None:
+    """In-process caches of rows a test's rollback removes (keys, devices, intake configuration)."""
+    from api.views import capture
+    from tenants.accounts import services as accounts
+    from tenants.evaluations import selectors
+
+    accounts.api_key_cache_clear()
+    capture._device_cache.clear()
+    selectors._local.clear()
 
 
 def host_client(host: str, **defaults) -> Client:

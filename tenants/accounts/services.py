@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 
 from allauth.account.models import EmailAddress
 from config.observability import request_id_var
@@ -78,6 +79,7 @@ def api_key_create(*, actor: Actor, name: str, role: str) -> tuple[ApiKey, str]:
 
 @transaction.atomic
 def api_key_revoke(*, actor: Actor, api_key: ApiKey) -> ApiKey:
+    _key_cache.clear()  # this process at once; the others within KEY_CACHE_SECONDS
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
@@ -86,6 +88,15 @@ def api_key_revoke(*, actor: Actor, api_key: ApiKey) -> ApiKey:
 
 
 LAST_USED_RESOLUTION_SECONDS = 60
+# A verified key is remembered by this process for a few seconds: devices send a rating every few seconds,
+# and each lookup costs a query. A revocation reaches every process within this time.
+KEY_CACHE_SECONDS = 5.0
+KEY_CACHE_MAX = 10_000  # entries (keys × tenants served by this process); emptied beyond
+_key_cache: dict[tuple[str, str], tuple[float, ApiKey]] = {}
+
+
+def api_key_cache_clear() -> None:
+    _key_cache.clear()
 
 
 def api_key_authenticate(plaintext: str) -> ApiKey | None:
@@ -94,9 +105,17 @@ def api_key_authenticate(plaintext: str) -> ApiKey | None:
     parts = plaintext.split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
+    digest = _digest(plaintext)
+    cache_key = (connection.schema_name, digest)
+    cached = _key_cache.get(cache_key)
+    if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
+        return cached[1]
     key = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
-    if key is None or not secrets.compare_digest(key.digest, _digest(plaintext)):
+    if key is None or not secrets.compare_digest(key.digest, digest):
         return None
+    if len(_key_cache) > KEY_CACHE_MAX:
+        _key_cache.clear()
+    _key_cache[cache_key] = (time.monotonic(), key)
     now = timezone.now()
     # Record use at minute resolution so the hot path does not write on every request.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:

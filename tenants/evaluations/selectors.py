@@ -1,5 +1,6 @@
 """Reads for evaluation intake: the tenant's policy and tag list, cached per schema in Redis."""
 
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -24,7 +25,21 @@ def _key() -> str:
     return f"evaluations:intake-config:v2:{connection.schema_name}"
 
 
+LOCAL_SECONDS = 5.0  # read twice per rating; each process keeps the parsed value this long
+_local: dict[str, tuple[float, IntakeConfig]] = {}
+
+
 def intake_config() -> IntakeConfig:
+    key = _key()
+    local = _local.get(key)
+    if local is not None and time.monotonic() - local[0] < LOCAL_SECONDS:
+        return local[1]
+    config = _intake_config_shared()
+    _local[key] = (time.monotonic(), config)
+    return config
+
+
+def _intake_config_shared() -> IntakeConfig:
     cached = cache.get(_key())
     if cached is None:
         policy = EvaluationPolicy.objects.first() or EvaluationPolicy()
@@ -43,4 +58,5 @@ def intake_config() -> IntakeConfig:
 
 
 def intake_config_forget() -> None:
+    _local.pop(_key(), None)
     cache.delete(_key())

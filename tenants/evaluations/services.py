@@ -4,6 +4,7 @@ A rating is accepted only when its row is committed. A second rating of the same
 a revision: it supersedes the first (`is_current`), both are kept, and only the current one counts.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -227,36 +228,82 @@ class ItemOutcome:
     errors: dict | None = None
 
 
-def _missing_transactions(
+def _codes(pending: list[_Pending], attr: str) -> set[str]:
+    return {getattr(p.data, attr) for p in pending if getattr(p.data, attr)}
+
+
+def _lock_existing(numbers: list[str]) -> dict[str, Transaction]:
+    """Lock (FOR UPDATE) and read the transactions already registered under these numbers."""
+    if not numbers:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, number, finished_at, guide_version_id, item_id FROM evaluations_transaction "
+            "WHERE number = ANY(%s) ORDER BY id FOR UPDATE",
+            [numbers],
+        )
+        rows = cursor.fetchall()
+    return {
+        number: Transaction(id=pk, number=number, finished_at=finished, guide_version_id=guide, item_id=item)
+        for pk, number, finished, guide, item in rows
+    }
+
+
+def _register_or_lock(
     *,
-    actor: Actor,
     pending: list[_Pending],
     device: Device | None,
     outcomes: dict[int, ItemOutcome],
     now: datetime,
-) -> None:
-    """Register the transactions that ratings name inline (as window systems send them), set-based."""
-    new = {p.data.transaction: p for p in pending if p.txn is None}
-    if not new:
-        return
-    codes = lambda attr: {getattr(p.data, attr) for p in new.values() if getattr(p.data, attr)}  # noqa: E731
-    items = {
-        i.code: i
-        for i in ServiceItem.objects.filter(code__in=codes("item_code")).select_related("current_guide")
-    }
-    unit_codes = codes("unit_code") | codes("window_code")
-    units = {u.code: u for u in Unit.objects.filter(code__in=unit_codes)}
-    staff = {s.staff_no: s for s in Staff.objects.filter(staff_no__in=codes("staff_no"))}
-    platforms = {p.code: p for p in Platform.objects.filter(code__in=codes("platform_code"))}
+) -> set[int]:
+    """Find and lock each item's transaction, registering those that ratings name inline (as window systems
+    send them) in one statement. Returns the ids of the transactions registered here (they have no rating yet).
+    """
+    by_number: dict[str, _Pending] = {}
+    for p in pending:
+        by_number.setdefault(p.data.transaction, p)
+    inline = [p for p in by_number.values() if p.data.item_code]
+    items, units, staff, platforms = {}, {}, {}, {}
+    if inline:
+        # Every code named inline, in one round trip.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 'i', i.code, i.id, i.current_guide_id, g.promise_type FROM catalog_serviceitem i "
+                "LEFT JOIN catalog_guideversion g ON g.id = i.current_guide_id WHERE i.code = ANY(%s) "
+                "UNION ALL SELECT 'u', code, id, NULL, kind FROM organisation_unit WHERE code = ANY(%s) "
+                "UNION ALL SELECT 's', staff_no, id, NULL, NULL FROM organisation_staff WHERE staff_no = ANY(%s) "
+                "UNION ALL SELECT 'p', code, id, NULL, NULL FROM organisation_platform WHERE code = ANY(%s)",
+                [
+                    list(_codes(inline, "item_code")),
+                    list(_codes(inline, "unit_code") | _codes(inline, "window_code")),
+                    list(_codes(inline, "staff_no")),
+                    list(_codes(inline, "platform_code")),
+                ],
+            )
+            for kind, code, pk, guide, extra in cursor.fetchall():
+                if kind == "i":
+                    items[code] = (pk, guide, extra)
+                elif kind == "u":
+                    units[code] = (pk, extra)
+                elif kind == "s":
+                    staff[code] = pk
+                else:
+                    platforms[code] = pk
+    problems: dict[str, dict] = {}
     rows = []
-    for number, first in new.items():
+    for number, first in by_number.items():
         d = first.data
-        window = units.get(d.window_code) if d.window_code else (device.window if device else None)
-        unit = (
-            units.get(d.unit_code)
-            if d.unit_code
-            else ((device.window.parent or device.window) if device else None)
+        window = (
+            units.get(d.window_code)
+            if d.window_code
+            else ((device.window_id, UnitKind.WINDOW) if device else None)
         )
+        if d.unit_code:
+            unit = units.get(d.unit_code)
+        elif device:
+            unit = (device.window.parent_id or device.window_id, None)
+        else:
+            unit = None
         errors = {}
         if not d.item_code:
             errors["transaction"] = [
@@ -270,46 +317,62 @@ def _missing_transactions(
             errors["item_code"] = [_("Unknown service item “%(c)s”.") % {"c": d.item_code}]
         if not errors and unit is None:
             errors["unit_code"] = [_("Unknown or missing handling unit “%(c)s”.") % {"c": d.unit_code}]
-        if d.window_code and (window is None or window.kind != UnitKind.WINDOW):
+        if d.window_code and (window is None or window[1] != UnitKind.WINDOW):
             errors["window_code"] = [_("Unknown window “%(c)s”.") % {"c": d.window_code}]
         if d.staff_no and d.staff_no not in staff:
             errors["staff_no"] = [_("Unknown staff number “%(c)s”.") % {"c": d.staff_no}]
         if d.platform_code and d.platform_code not in platforms:
             errors["platform_code"] = [_("Unknown platform “%(c)s”.") % {"c": d.platform_code}]
         if errors:
-            for p in pending:
-                if p.data.transaction == number:
-                    outcomes[p.index] = ItemOutcome(status="error", errors=errors)
+            problems[number] = errors  # only a problem if the transaction is not registered already
             continue
-        item = items[d.item_code]
-        guide = item.current_guide
+        item_id, guide_id, promise = items[d.item_code]
         rows.append(
-            Transaction(
-                number=number,
-                item=item,
-                guide_version=guide,
-                unit=unit,
-                window=window,
-                platform=platforms.get(d.platform_code),
-                staff=staff.get(d.staff_no),
-                channel=d.channel,
-                status="finished",
-                promise_type=guide.promise_type if guide else PromiseType.PROMISED,
-                finished_at=min(d.rated_at or now, now),
+            (
+                number,
+                item_id,
+                guide_id,
+                unit[0],
+                window[0] if window else None,
+                platforms.get(d.platform_code),
+                staff.get(d.staff_no),
+                d.channel,
+                promise or PromiseType.PROMISED,
+                min(d.rated_at or now, now),
             )
         )
-    # ignore_conflicts: a concurrent batch may register the same number first; we re-read (and lock) below.
-    Transaction.objects.bulk_create(rows, ignore_conflicts=True)
-    found = {
-        t.number: t
-        for t in Transaction.objects.select_for_update()
-        .filter(number__in=[r.number for r in rows])
-        .only("id", "number", "finished_at", "guide_version_id", "item_id")
-        .order_by("id")
-    }
+    rows.sort()
+    found: dict[str, Transaction] = {}
+    if rows:
+        # New numbers are inserted (and so locked); an existing number is locked, not changed, and not
+        # returned (DO UPDATE … WHERE false): it is read below with the numbers that came without fields.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO evaluations_transaction
+                    (number, item_id, guide_version_id, unit_id, window_id, platform_id, staff_id, channel,
+                     applicant_type, applicant_name, applicant_phone, applicant_id_type, applicant_id_number,
+                     status, promise_type, finished_at, created_at)
+                SELECT n, i, g, u, w, p, s, c, %s, '', '', '', '', 'finished', pt, f, now()
+                FROM unnest(%s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],
+                            %s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[])
+                     AS x(n, i, g, u, w, p, s, c, pt, f)
+                ON CONFLICT (number) DO UPDATE SET number = EXCLUDED.number WHERE false
+                RETURNING id, number, finished_at, guide_version_id, item_id
+                """,
+                [ApplicantType.PERSON, *map(list, zip(*rows, strict=True))],
+            )
+            for pk, number, finished, guide, item in cursor.fetchall():
+                found[number] = Transaction(
+                    id=pk, number=number, finished_at=finished, guide_version_id=guide, item_id=item
+                )
+    registered = {t.pk for t in found.values()}
+    found.update(_lock_existing([n for n in by_number if n not in found]))
     for p in pending:
-        if p.txn is None and p.index not in outcomes:
-            p.txn = found.get(p.data.transaction)
+        p.txn = found.get(p.data.transaction)
+        if p.txn is None:
+            outcomes[p.index] = ItemOutcome(status="error", errors=problems.get(p.data.transaction))
+    return registered
 
 
 def evaluations_submit(
@@ -354,18 +417,8 @@ def evaluations_submit(
                 if key:
                     first_with_key[key] = p.index
                 fresh.append(p)
-        numbers = {p.data.transaction for p in fresh}
         # Lock the transactions rated here: concurrent ratings of one transaction are serialised.
-        txns = {
-            t.number: t
-            for t in Transaction.objects.select_for_update()
-            .filter(number__in=numbers)
-            .only("id", "number", "finished_at", "guide_version_id", "item_id")
-            .order_by("id")
-        }
-        for p in fresh:
-            p.txn = txns.get(p.data.transaction)
-        _missing_transactions(actor=actor, pending=fresh, device=device, outcomes=outcomes, now=now)
+        registered = _register_or_lock(pending=fresh, device=device, outcomes=outcomes, now=now)
         accepted = []
         questionnaires = _QuestionnaireCache()
         for p in fresh:
@@ -381,7 +434,14 @@ def evaluations_submit(
                 outcomes[p.index] = ItemOutcome(status="error", errors=exc.message_dict)
                 continue
             accepted.append(p)
-        _insert(accepted, source=source, device=device, outcomes=outcomes, limit=config.max_revisions)
+        _insert(
+            accepted,
+            source=source,
+            device=device,
+            outcomes=outcomes,
+            limit=config.max_revisions,
+            registered=registered,
+        )
     for index, twin in twin_of.items():
         first = outcomes[twin]
         outcomes[index] = (
@@ -433,6 +493,78 @@ def _is_supplementary(txn: Transaction, rated_at: datetime, config: IntakeConfig
     return True
 
 
+_EVALUATION_COLUMNS = (
+    "transaction_id",
+    "stage",
+    "revision",
+    "is_current",
+    "channel",
+    "level",
+    "is_bad",
+    "reason_tags",
+    "comment",
+    "answers",
+    "questionnaire_version",
+    "guide_version_id",
+    "anonymous",
+    "evaluator_type",
+    "evaluator_name",
+    "evaluator_phone",
+    "evaluator_id_type",
+    "evaluator_id_number",
+    "evaluator_hash",
+    "is_supplementary",
+    "device_id",
+    "source",
+    "idempotency_key",
+    "rated_at",
+)
+_EVALUATION_TYPES = (
+    "bigint",
+    "varchar",
+    "smallint",
+    "boolean",
+    "varchar",
+    "smallint",
+    "boolean",
+    "text",
+    "text",
+    "text",
+    "integer",
+    "bigint",
+    "boolean",
+    "varchar",
+    "text",
+    "text",
+    "varchar",
+    "text",
+    "varchar",
+    "boolean",
+    "bigint",
+    "varchar",
+    "varchar",
+    "timestamptz",
+)
+_EVALUATION_CASTS = {"reason_tags": "::varchar(32)[]", "answers": "::jsonb"}
+# One array parameter per column, whatever the number of rows: Django's bulk_create sends one placeholder per
+# value (28,000 for 1,000 ratings), which psycopg then parses and quotes one by one.
+# Identifiers are this module's constants; every value is a parameter.
+_EVALUATION_INSERT = (
+    f"INSERT INTO evaluations_evaluation ({', '.join(_EVALUATION_COLUMNS)}, is_default, excluded, "  # noqa: S608
+    "excluded_reason, created_at) SELECT "
+    + ", ".join(f"c{i}{_EVALUATION_CASTS.get(c, '')}" for i, c in enumerate(_EVALUATION_COLUMNS))
+    + ", false, false, '', now() FROM unnest("
+    + ", ".join(f"%s::{t}[]" for t in _EVALUATION_TYPES)
+    + ") AS x("
+    + ", ".join(f"c{i}" for i in range(len(_EVALUATION_COLUMNS)))
+    + ") RETURNING id, transaction_id, stage, revision, created_at"
+)
+
+
+def _pg_array(values: list[str]) -> str:
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
 def _insert(
     accepted: list[_Pending],
     *,
@@ -440,19 +572,25 @@ def _insert(
     device: Device | None,
     outcomes: dict[int, ItemOutcome],
     limit: int,
+    registered: set[int] = frozenset(),
 ) -> None:
     """Revisions: the newest rating of a (transaction, stage) is current; older ones are kept, not counted.
     A transaction and stage take at most `limit` ratings (a brake on repeated re-rating)."""
     if not accepted:
         return
     pairs = {(p.txn.pk, p.data.stage) for p in accepted}
-    current = {
-        (e.transaction_id, e.stage): e
-        for e in Evaluation.objects.filter(transaction_id__in={t for t, _s in pairs}, is_current=True).only(
-            "id", "transaction_id", "stage", "revision"
-        )
-        if (e.transaction_id, e.stage) in pairs
-    }
+    older = {t for t, _s in pairs if t not in registered}  # a transaction registered just now has no rating
+    current = (
+        {
+            (e.transaction_id, e.stage): e
+            for e in Evaluation.objects.filter(transaction_id__in=older, is_current=True).only(
+                "id", "transaction_id", "stage", "revision"
+            )
+            if (e.transaction_id, e.stage) in pairs
+        }
+        if older
+        else {}
+    )
     revision = {pair: e.revision for pair, e in current.items()}
     kept: list[tuple[_Pending, int]] = []
     for p in accepted:
@@ -470,6 +608,8 @@ def _insert(
             continue
         revision[pair] = next_revision
         kept.append((p, next_revision))
+    if not kept:
+        return
     newest = {(p.txn.pk, p.data.stage): p.index for p, _r in kept}
     superseded = [current[pair].pk for pair in newest if pair in current]
     if superseded:
@@ -478,9 +618,17 @@ def _insert(
         _row(p, rev, is_current=newest[(p.txn.pk, p.data.stage)] == p.index, source=source, device=device)
         for p, rev in kept
     ]
+    columns = [[getattr(row, column) for row in rows] for column in _EVALUATION_COLUMNS]
+    columns[_EVALUATION_COLUMNS.index("reason_tags")] = [_pg_array(r.reason_tags) for r in rows]
+    columns[_EVALUATION_COLUMNS.index("answers")] = [json.dumps(r.answers, ensure_ascii=False) for r in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(_EVALUATION_INSERT, columns)
+        ids = {(t, st, rev): (pk, created) for pk, t, st, rev, created in cursor.fetchall()}
     previous = {pair: e.pk for pair, e in current.items()}
-    for (p, _rev), row in zip(kept, Evaluation.objects.bulk_create(rows), strict=True):
+    for (p, rev), row in zip(kept, rows, strict=True):
         pair = (p.txn.pk, p.data.stage)
+        row.pk, row.created_at = ids[(p.txn.pk, p.data.stage, rev)]
+        row._state.adding, row._state.db = False, "default"
         outcomes[p.index] = ItemOutcome(status="created", evaluation=row, supersedes=previous.get(pair))
         previous[pair] = row.pk
 
@@ -508,7 +656,7 @@ def _row(p: _Pending, revision: int, *, is_current: bool, source: str, device: D
         evaluator_id_number=encrypted.get("id_number", ""),
         evaluator_hash=encrypted.get("hash", ""),
         is_supplementary=p.supplementary,
-        device=device,
+        device_id=device.pk if device else None,
         source=source,
         idempotency_key=d.idempotency_key,
         rated_at=p.rated_at,
