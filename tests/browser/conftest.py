@@ -105,7 +105,8 @@ def browser():
 def context(browser):
     """A fresh browser profile (cookies, storage) per test, in Simplified Chinese like our users' browsers."""
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    ctx.set_default_timeout(30_000)  # generous: a loaded 2-core machine runs Chromium, gunicorn and PostgreSQL
+    # generous: a loaded 2-core machine runs Chromium, gunicorn and PostgreSQL at once
+    ctx.set_default_timeout(30_000)
     try:
         yield ctx
     finally:
