@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tenants.accounts.roles import Perm
-from tenants.accounts.views import permission_required
+from tenants.accounts.views import add_service_errors, permission_required
 from themes.forms import BrandingForm
 from themes.models import Theme
 from themes.services import LOGO_MAX_BYTES, theme_for_tenant, theme_update
@@ -42,8 +42,7 @@ def branding(request):
                 logo=upload.read(LOGO_MAX_BYTES + 1) if upload else None,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Branding saved."))
             return redirect("branding")

@@ -28,6 +28,17 @@ def permission_required(perm: str):
     return decorator
 
 
+def add_service_errors(form, exc: ValidationError, mapping: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on a page's form: on the named field when the form has it (after
+    `mapping` from service field names to form field names), else at the top of the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        name = (mapping or {}).get(field, field)
+        form.add_error(name if name in form.fields else None, errors)
+
+
 @login_required
 def home(request):
     """The staff workspace of a tenant: who you are here and what you may do."""

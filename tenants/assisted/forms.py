@@ -98,15 +98,14 @@ class PaperEntryForm(forms.Form):
             entry_token=d.get("entry_token", ""),
         )
 
-    def add_service_errors(self, message_dict: dict[str, list[str]]) -> None:
-        """Errors from the service name form fields, or "evaluator.<key>" for the identity fields."""
-        for key, messages in message_dict.items():
-            name = key.removeprefix("evaluator.")
-            if name == "unit_code":
-                name = "window_code"
-            target = name if name in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
+    # The service names the unit it derives from the window, and the identity fields "evaluator.<key>".
+    service_fields = {
+        "unit_code": "window_code",
+        "evaluator.name": "name",
+        "evaluator.phone": "phone",
+        "evaluator.id_type": "id_type",
+        "evaluator.id_number": "id_number",
+    }
 
 
 class SocialCommentForm(forms.Form):
@@ -140,11 +139,6 @@ class SocialCommentForm(forms.Form):
     def comment_input(self) -> SocialCommentInput:
         d = self.cleaned_data
         return SocialCommentInput(**{k: (v.strip() if isinstance(v, str) else v) for k, v in d.items()})
-
-    def add_service_errors(self, message_dict: dict[str, list[str]]) -> None:
-        for key, messages in message_dict.items():
-            for message in messages:
-                self.add_error(key if key in self.fields else None, message)
 
 
 class MailUploadForm(forms.Form):

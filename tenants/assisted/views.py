@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.roles import Perm, has_permission
-from tenants.accounts.views import permission_required
+from tenants.accounts.views import add_service_errors, permission_required
 from tenants.assisted.forms import MailUploadForm, PaperEntryForm, SocialCommentForm
 from tenants.assisted.mail import mail_messages_in_upload
 from tenants.assisted.models import PaperEntry, SocialSource
@@ -97,7 +97,7 @@ def paper_enter(request):
                 actor=request.user.actor, data=form.entry_input(), scan=upload.read() if upload else None
             )
         except ValidationError as exc:
-            form.add_service_errors(exc.message_dict)
+            add_service_errors(form, exc, PaperEntryForm.service_fields)
         else:
             number = result.entry.evaluation.transaction.number
             if result.created:
@@ -160,7 +160,7 @@ def social_create(request):
         try:
             _comment, created = social_comment_record(actor=request.user.actor, data=form.comment_input())
         except ValidationError as exc:
-            form.add_service_errors(exc.message_dict)
+            add_service_errors(form, exc)
         else:
             if created:
                 messages.success(request, _("The comment was recorded."))

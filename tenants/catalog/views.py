@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.roles import Perm, has_permission
-from tenants.accounts.views import permission_required
+from tenants.accounts.views import add_service_errors, permission_required
 from tenants.catalog.forms import GuideForm, ItemFilterForm, ItemForm
 from tenants.catalog.models import ItemStatus, ServiceItem
 from tenants.catalog.selectors import item_guides, item_list
@@ -22,15 +22,6 @@ from tenants.catalog.services import (
 )
 
 PAGE_SIZE = 50
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form: named fields where the form has them."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @permission_required(Perm.READ_CATALOG)
@@ -80,7 +71,7 @@ def item_new(request):
         try:
             item = item_create(actor=request.user.actor, **item_form.cleaned_data, **guide_form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(item_form, exc)
+            add_service_errors(item_form, exc)
         else:
             messages.success(request, _("Item “%(name)s” was created as a draft.") % {"name": item.name})
             return redirect("catalog-item", item.pk)
@@ -110,7 +101,7 @@ def item_edit(request, pk: int):
         try:
             item_update(actor=request.user.actor, item=item, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The item was saved."))
             return redirect("catalog-item", item.pk)
@@ -133,7 +124,7 @@ def guide_edit_view(request, pk: int):
         try:
             guide = guide_edit(actor=request.user.actor, item=item, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if guide.pk == newest.pk and guide.published_at is not None:
                 messages.info(request, _("Nothing changed."))

@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.roles import Perm, has_permission
-from tenants.accounts.views import permission_required
-from tenants.catalog.views import _form_errors
+from tenants.accounts.views import add_service_errors, permission_required
 from tenants.organisation.forms import (
     AssignForm,
     DeviceForm,
@@ -113,7 +112,7 @@ def unit_new(request):
             if not data["active"]:
                 unit_update(actor=request.user.actor, unit=unit, active=False)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Unit “%(name)s” was created.") % {"name": unit.name})
             return redirect("org-unit", unit.pk)
@@ -131,7 +130,7 @@ def unit_edit(request, pk: int):
         try:
             unit_update(actor=request.user.actor, unit=unit, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The unit was saved."))
             return redirect("org-unit", unit.pk)
@@ -190,7 +189,7 @@ def staff_new(request):
         try:
             member = staff_create(actor=request.user.actor, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": member.name})
             return redirect("org-staff-detail", member.pk)
@@ -211,7 +210,7 @@ def staff_edit(request, pk: int):
         try:
             staff_update(actor=request.user.actor, staff=member, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("org-staff-detail", member.pk)
@@ -237,7 +236,7 @@ def staff_assign_view(request, pk: int):
         try:
             staff_assign(actor=request.user.actor, staff=member, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The window assignment was saved."))
             return redirect("org-staff-detail", member.pk)
@@ -295,7 +294,7 @@ def platforms(request):
                     actor=request.user.actor, code=data["code"], name=data["name"], kind=data["kind"]
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Platform “%(name)s” was added.") % {"name": platform.name})
                 return redirect("org-platforms")
@@ -316,7 +315,7 @@ def platform_edit(request, pk: int):
         try:
             platform_update(actor=request.user.actor, platform=platform, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("org-platforms")
@@ -342,7 +341,7 @@ def devices(request):
             try:
                 created = device_register(actor=request.user.actor, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 form = DeviceForm(initial={"name": "评价器"})
     response = render(

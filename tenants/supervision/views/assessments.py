@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.roles import Perm
-from tenants.accounts.views import permission_required
+from tenants.accounts.views import add_service_errors, permission_required
 from tenants.supervision.forms import AssessmentForm
 from tenants.supervision.models import ThirdPartyAssessment
 from tenants.supervision.services.assessments import REPORT_MAX_BYTES, assessment_create, assessment_delete
-from tenants.supervision.views.common import add_service_errors, can_manage
+from tenants.supervision.views.common import can_manage
 
 
 @permission_required(Perm.VIEW_EVALUATIONS)

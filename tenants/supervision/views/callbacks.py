@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.roles import Perm, has_permission
-from tenants.accounts.views import permission_required
+from tenants.accounts.views import add_service_errors, permission_required
 from tenants.evaluations.models import SCALE_WORDS
 from tenants.evaluations.selectors import intake_config
 from tenants.supervision.forms import AssignForm, OutcomeForm, RevealForm, SampleForm, yes_no
@@ -31,7 +31,7 @@ from tenants.supervision.services.callbacks import (
     tasks_assign,
 )
 from tenants.supervision.services.reveal import evaluator_identity_reveal
-from tenants.supervision.views.common import add_service_errors, can_manage, can_reveal, no_store
+from tenants.supervision.views.common import can_manage, can_reveal, no_store
 
 
 @permission_required(Perm.VIEW_EVALUATIONS)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from tenants.accounts.roles import Perm
-from tenants.accounts.views import permission_required
+from tenants.accounts.views import add_service_errors, permission_required
 from tenants.supervision.forms import ItemQuestionFormSet, QuestionnaireCreateForm, QuestionnaireSettingsForm
 from tenants.supervision.models import Questionnaire
 from tenants.supervision.selectors.questionnaires import (
@@ -16,7 +16,7 @@ from tenants.supervision.selectors.questionnaires import (
     version_has_answers,
 )
 from tenants.supervision.services.questionnaires import questionnaire_create, questionnaire_edit
-from tenants.supervision.views.common import add_service_errors, can_manage
+from tenants.supervision.views.common import can_manage
 
 
 @permission_required(Perm.VIEW_EVALUATIONS)

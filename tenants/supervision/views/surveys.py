@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.roles import Perm
-from tenants.accounts.views import permission_required
+from tenants.accounts.views import add_service_errors, permission_required
 from tenants.evaluations.models import SCALE_WORDS
 from tenants.evaluations.selectors import intake_config
 from tenants.supervision.forms import RevealForm, SurveyForm, SurveyQuestionForm
@@ -34,7 +34,7 @@ from tenants.supervision.services.surveys import (
     survey_question_update,
     survey_update,
 )
-from tenants.supervision.views.common import add_service_errors, can_manage, can_reveal, no_store
+from tenants.supervision.views.common import can_manage, can_reveal, no_store
 
 
 def _scale_words() -> tuple[str, ...]:
