@@ -17,19 +17,17 @@ import json
 import os
 import resource
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.core import ROOT, log, percentile
+from devstack.services import stop_process_group
+
+from bench.core import log, percentile
 
 GRACE_S = 2  # after the measured seconds: no new ratings, those in flight are answered; then wrk idles
 START_TIMEOUT_S = 60
@@ -39,81 +37,28 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # --- the server ------------------------------------------------------------------------------------------
 
 
-def _healthy(port: int) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an HTTP proxy
-    try:
-        with opener.open(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @contextlib.contextmanager
 def gunicorn(
     env: dict[str, str], *, settings: str, log_path: Path, overrides: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen]:
     """gunicorn with infra/gunicorn.conf.py (workers and threads as configured there) on 127.0.0.1.
 
-    Its own process group, stopped (the group, SIGTERM then SIGKILL) whatever happens. `overrides` (e.g.
-    WEB_THREADS) are for experiments only: the benchmark measures the configuration as shipped.
+    `overrides` (e.g. WEB_THREADS) are for experiments only: the benchmark measures the configuration as shipped.
     """
-    from devstack.services import free_port
+    from devstack.services import running_gunicorn
 
-    port = free_port()
     server_env = {
         **env,
         "DJANGO_SETTINGS_MODULE": settings,
-        "PORT": str(port),
-        "BIND_HOST": "127.0.0.1",
         "ACCESS_LOG": "0",
         "LOG_LEVEL": "ERROR",  # a refused rating must not cost a log line more than in production… or less
     }
     server_env.pop("WEB_CONCURRENCY", None)
     server_env.pop("WEB_THREADS", None)
     server_env.update(overrides or {})
-    with log_path.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--config",
-                "infra/gunicorn.conf.py",
-            ],
-            cwd=ROOT,
-            env=server_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    process.port = port  # type: ignore[attr-defined]
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _healthy(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"gunicorn did not become healthy on port {port}:\n"
-                    + log_path.read_text(errors="replace")[-3000:]
-                )
-            time.sleep(0.2)
+    with running_gunicorn(server_env, log_path=log_path, timeout=START_TIMEOUT_S) as (process, port):
+        process.port = port  # type: ignore[attr-defined]
         yield process
-    finally:
-        stop_group(process, grace=25)
-
-
-def stop_group(process: subprocess.Popen, *, grace: float) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)  # stray workers of a master that died first
 
 
 def gunicorn_workers(master_pid: int) -> int:
@@ -434,7 +379,7 @@ def _run_wrk(wrk: str, spec: LoadSpec, *, port: int, workdir: Path) -> LoadResul
     try:
         output, _ = process.communicate(timeout=spec.seconds + GRACE_S + 60)
     finally:
-        stop_group(process, grace=5)
+        stop_process_group(process, grace=5)
     if process.returncode != 0 or not out.exists():
         raise RuntimeError(f"wrk failed ({process.returncode}):\n{output[-2000:]}")
     return _parse_wrk(out.read_text(), spec.seconds)

@@ -108,3 +108,71 @@ def start_redis(datadir: Path, *, port: int | None = None) -> EmbeddedRedis:
             time.sleep(0.05)
     process.kill()
     raise RuntimeError("embedded Redis did not start within 5 s")
+
+
+def healthy(port: int) -> bool:
+    """GET /healthz on 127.0.0.1:port answers 200 (never through an HTTP proxy)."""
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def stop_process_group(process: subprocess.Popen, *, grace: float) -> None:
+    """SIGTERM the group, SIGKILL what is left after `grace` seconds (stray workers of a master that died)."""
+    import signal
+
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def running_gunicorn(env: dict[str, str], *, log_path: Path, timeout: float = 60.0, grace: float = 25.0):
+    """The production server (gunicorn with infra/gunicorn.conf.py) on a free loopback port, in its own process
+    group; yields (process, port) once /healthz answers and stops the whole group afterwards."""
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    port = free_port()
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--config",
+                "infra/gunicorn.conf.py",
+            ],
+            cwd=root,
+            env={**env, "PORT": str(port), "BIND_HOST": "127.0.0.1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while not healthy(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"gunicorn did not become healthy on port {port}:\n"
+                    + log_path.read_text(errors="replace")[-4000:]
+                )
+            time.sleep(0.2)
+        yield process, port
+    finally:
+        stop_process_group(process, grace=grace)

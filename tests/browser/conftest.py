@@ -4,16 +4,11 @@ Only data committed outside test transactions is visible to gunicorn: the sessio
 beta, their administrators). Never run `playwright install`; the Debian Chromium is used.
 """
 
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from devstack.services import free_port
+from devstack.services import running_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -21,64 +16,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 START_TIMEOUT = 60
 
 
-def _healthy(port: int) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an HTTP proxy
-    try:
-        with opener.open(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def live_url(subprocess_env, tmp_path_factory) -> Iterator[Callable[[str | None, str], str]]:
     """Start gunicorn with infra/gunicorn.conf.py; yield url(slug_or_None, path) -> http://<slug>.localhost:PORT/path."""
-    port = free_port()
-    env = {
-        **subprocess_env,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "ACCESS_LOG": "0",
-        "BIND_HOST": "127.0.0.1",
-    }
+    env = {**subprocess_env, "WEB_CONCURRENCY": "1", "ACCESS_LOG": "0"}
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--config",
-                "infra/gunicorn.conf.py",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _healthy(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"gunicorn did not become healthy on port {port}:\n"
-                    + log_path.read_text(errors="replace")[-4000:]
-                )
-            time.sleep(0.2)
+    with running_gunicorn(env, log_path=log_path, timeout=START_TIMEOUT) as (_process, port):
 
         def url(slug: str | None, path: str = "/") -> str:
             host = f"{slug}.localhost" if slug else "localhost"
             return f"http://{host}:{port}/{path.lstrip('/')}"
 
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
