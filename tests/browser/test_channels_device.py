@@ -47,11 +47,6 @@ def wait_for_rate_screen(page):
     page.locator("#screen-rate").wait_for(state="visible", timeout=15_000)
 
 
-@pytest.mark.skip(
-    reason="KNOWN DEFECT, open: about 1 run in 3 the kiosk stores extra ratings (levels 2 and 3) after the "
-    "keyboard step (5 rows where 3 are expected). Unexplained whether the page or the test; see the closing "
-    "note of the capture issue. Remove this mark to reproduce."
-)
 def test_rate_good_bad_and_offline_then_sync_exactly_once(
     live_url, world, context, django_db_blocker, tmp_path
 ):

@@ -299,6 +299,9 @@
     var queue = readJSON(QUEUE, []);
     renderBadge();
     if (!queue.length) { sync.failures = 0; return; }
+    // The browser knows it has no network: wait for its "online" event instead of sending into the void.
+    // (It also keeps a page served by the service worker from syncing past an emulated offline switch.)
+    if (!navigator.onLine) { return; }
     var batch = queue.slice(0, sync.batch);
     sync.running = true;
     api("/api/v1/evaluations/bulk", { method: "POST", body: JSON.stringify({ items: batch }) })
