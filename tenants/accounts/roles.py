@@ -64,6 +64,14 @@ class Perm:
     REVEAL_IDENTITY = "identity.reveal"
     RUN_SUPERVISION = "supervision.run"
     RELAY_SMS = "sms.relay"
+    # closed loop (差评整改): officers see and handle their unit's cases; supervisors every case
+    VIEW_CASES = "cases.view"
+    HANDLE_CASES = "cases.handle"
+    SUPERVISE_CASES = "cases.supervise"
+    CONFIGURE_CASES = "cases.configure"
+    # appeals (申诉复核): the evaluated staff or unit files; someone above the unit decides
+    FILE_APPEALS = "appeals.file"
+    DECIDE_APPEALS = "appeals.decide"
 
 
 PERMISSION_LABELS = {
@@ -85,6 +93,12 @@ PERMISSION_LABELS = {
     Perm.REVEAL_IDENTITY: _("Reveal an evaluator's identity (audited)"),
     Perm.RUN_SUPERVISION: _("Run surveys, callbacks and third-party assessments"),
     Perm.RELAY_SMS: _("Relay SMS replies (SMS gateway)"),
+    Perm.VIEW_CASES: _("See bad-review cases (own unit, or all for supervisors)"),
+    Perm.HANDLE_CASES: _("Call back, verify, rectify and feed back on cases"),
+    Perm.SUPERVISE_CASES: _("Reassign, reopen, confirm and spot-check cases"),
+    Perm.CONFIGURE_CASES: _("Set case deadlines and routing"),
+    Perm.FILE_APPEALS: _("Appeal a rating of yourself or your unit"),
+    Perm.DECIDE_APPEALS: _("Decide appeals about units below yours"),
 }
 
 _STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUATIONS})
@@ -101,11 +115,24 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.REGISTER_TRANSACTIONS,
         Perm.ENTER_PAPER_EVALUATIONS,
         Perm.RUN_SUPERVISION,
+        Perm.VIEW_CASES,
+        Perm.SUPERVISE_CASES,
+        Perm.CONFIGURE_CASES,
+        Perm.DECIDE_APPEALS,
     },
-    Role.SUPERVISOR: _STAFF_READ | {Perm.VIEW_AUDIT, Perm.REVEAL_IDENTITY, Perm.RUN_SUPERVISION},
-    Role.OFFICER: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS},
-    Role.WINDOW_STAFF: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS},
-    Role.AUDITOR: _STAFF_READ | {Perm.VIEW_AUDIT},
+    Role.SUPERVISOR: _STAFF_READ
+    | {
+        Perm.VIEW_AUDIT,
+        Perm.REVEAL_IDENTITY,
+        Perm.RUN_SUPERVISION,
+        Perm.VIEW_CASES,
+        Perm.SUPERVISE_CASES,
+        Perm.DECIDE_APPEALS,
+    },
+    Role.OFFICER: _STAFF_READ
+    | {Perm.ENTER_PAPER_EVALUATIONS, Perm.VIEW_CASES, Perm.HANDLE_CASES, Perm.FILE_APPEALS},
+    Role.WINDOW_STAFF: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS, Perm.FILE_APPEALS},
+    Role.AUDITOR: _STAFF_READ | {Perm.VIEW_AUDIT, Perm.VIEW_CASES},
     # Machines rate and register; people never rate on an evaluator's behalf (paper entry aside).
     Role.DEVICE: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS}),
     Role.INTEGRATION: frozenset(
@@ -115,6 +142,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.SUBMIT_EVALUATIONS,
             Perm.REGISTER_TRANSACTIONS,
             Perm.RELAY_SMS,
+            # work-order and 12345 hotline systems drive cases through the API
+            Perm.VIEW_CASES,
+            Perm.HANDLE_CASES,
         }
     ),
     # Its key sits in a public web page: it may rate and nothing else.

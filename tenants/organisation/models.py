@@ -106,3 +106,26 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class Membership(models.Model):
+    """Where a staff account sits: its unit (what it handles and supervises, "谁办理、谁负责") and, for window
+    staff, the Staff record it is (what it may appeal). A separate tenant table because accounts.User also
+    lives in the public schema, which has no units."""
+
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="membership", verbose_name=_("account")
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="members", verbose_name=_("unit"))
+    staff = models.OneToOneField(
+        Staff,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="account",
+        verbose_name=_("staff record"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.unit}"

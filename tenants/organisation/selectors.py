@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from tenants.organisation.models import Staff, Unit
+from tenants.organisation.models import Membership, Staff, Unit
 
 TREE_DEPTH = 3  # levels shown at once below the chosen root; deeper levels open from their parent
 
@@ -69,3 +69,15 @@ def staff_list(*, q: str = "", active: str = "") -> QuerySet[Staff]:
     if active in ("0", "1"):
         staff = staff.filter(active=active == "1")
     return staff
+
+
+def unit_contains(*, outer: Unit, inner: Unit) -> bool:
+    """True when `inner` is `outer` or anywhere below it (materialised paths include the unit itself)."""
+    return inner.path.startswith(outer.path)
+
+
+def membership_of(user) -> "Membership | None":
+    """The account's place in the organisation, or None (tenant-wide accounts and machines have none)."""
+    if not getattr(user, "pk", None) or not hasattr(user, "email"):
+        return None
+    return Membership.objects.select_related("unit", "staff").filter(user_id=user.pk).first()

@@ -15,6 +15,7 @@ from tenants.accounts.roles import Role
 from tenants.accounts.services import api_key_create, audit_record
 from tenants.organisation.models import (
     Device,
+    Membership,
     Platform,
     PlatformKind,
     Staff,
@@ -269,3 +270,20 @@ def device_register(*, actor: Actor, code: str, name: str, window: Unit) -> tupl
         actor=actor, action="device.register", target=device, data={"code": code, "window": window.code}
     )
     return device, plaintext
+
+
+@transaction.atomic
+def membership_set(*, actor: Actor, user, unit: Unit, staff: Staff | None = None) -> Membership:
+    """Place a staff account in a unit (and, for window staff, tie it to its Staff record)."""
+    if staff is not None and Membership.objects.filter(staff=staff).exclude(user=user).exists():
+        raise ValidationError({"staff": [_("This staff record already belongs to another account.")]})
+    membership, _created = Membership.objects.update_or_create(
+        user=user, defaults={"unit": unit, "staff": staff}
+    )
+    audit_record(
+        actor=actor,
+        action="membership.set",
+        target=membership,
+        data={"user": user.email, "unit": unit.code, "staff": staff.staff_no if staff else ""},
+    )
+    return membership
