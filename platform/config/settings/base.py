@@ -60,6 +60,7 @@ TENANT_APPS = [
     "tenants.supervision",
     "tenants.channels",
     "tenants.assisted",
+    "tenants.appeals",
     "api",
     "allauth",
     "allauth.account",
