@@ -7,6 +7,7 @@ a revision: it supersedes the first (`is_current`), both are kept, and only the 
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -15,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
+from tenants.cases.services.opening import cases_open_for_ratings
 from tenants.catalog.models import PromiseType, ServiceItem
+from tenants.evaluations import intake_fast
 from tenants.evaluations.models import BAD_LEVELS, ApplicantType, Channel, Evaluation, Stage, Transaction
 from tenants.evaluations.selectors import IntakeConfig, intake_config
 from tenants.organisation.models import Device, Platform, Staff, Unit, UnitKind
@@ -26,6 +29,9 @@ from tenants.workcalendar.services import add_working_days
 
 MAX_ANSWERS = 30
 MAX_ANSWER_LENGTH = 500
+# TextChoices.values builds a new list on every access; checked once per rating, so kept as sets.
+_CHANNELS = frozenset(Channel.values)
+_STAGES = frozenset(Stage.values)
 
 
 @dataclass
@@ -72,6 +78,7 @@ class EvaluationResult:
     evaluation: Evaluation
     supersedes: int | None
     created: bool = True
+    case_id: int | None = None  # the bad-review case the rating opened or joined
 
 
 def _err(field_name: str, message: str) -> ValidationError:
@@ -158,14 +165,14 @@ def transactions_register(*, actor: Actor, items: list[TransactionInput]) -> lis
 # --- evaluations -------------------------------------------------------------------------------------
 def _validate(data: EvaluationInput, config: IntakeConfig) -> Identity | None:
     errors: dict[str, list[str]] = {}
-    if data.channel not in Channel.values:
+    if data.channel not in _CHANNELS:
         errors["channel"] = [
             _("Unknown channel “%(c)s”; use one of %(all)s.")
             % {"c": data.channel, "all": ", ".join(Channel.values)}
         ]
     if not isinstance(data.level, int) or isinstance(data.level, bool) or not 1 <= data.level <= 5:
         errors["level"] = [_("Level is 1 (best) to 5 (worst).")]
-    if data.stage not in Stage.values:
+    if data.stage not in _STAGES:
         errors["stage"] = [_("Stage is one of %(all)s.") % {"all": ", ".join(Stage.values)}]
     tags = list(dict.fromkeys(data.reason_tags or []))
     unknown = [t for t in tags if t not in config.tag_codes]
@@ -205,6 +212,16 @@ def _validate(data: EvaluationInput, config: IntakeConfig) -> Identity | None:
     return identity
 
 
+class _Txn(NamedTuple):
+    """What intake needs of a transaction it rates (a model instance per rating costs more than its SQL)."""
+
+    pk: int
+    number: str
+    finished_at: datetime | None
+    guide_version_id: int | None
+    item_id: int
+
+
 @dataclass
 class _Pending:
     """One item of a batch on its way in."""
@@ -212,7 +229,7 @@ class _Pending:
     index: int
     data: EvaluationInput
     identity: Identity | None = None
-    txn: Transaction | None = None
+    txn: _Txn | None = None
     rated_at: datetime | None = None
     supplementary: bool = False
     questionnaire_version: int | None = None
@@ -226,13 +243,14 @@ class ItemOutcome:
     evaluation: Evaluation | None = None
     supersedes: int | None = None
     errors: dict | None = None
+    case_id: int | None = None  # the bad-review case the rating opened or joined (tenants.cases)
 
 
 def _codes(pending: list[_Pending], attr: str) -> set[str]:
     return {getattr(p.data, attr) for p in pending if getattr(p.data, attr)}
 
 
-def _lock_existing(numbers: list[str]) -> dict[str, Transaction]:
+def _lock_existing(numbers: list[str]) -> dict[str, _Txn]:
     """Lock (FOR UPDATE) and read the transactions already registered under these numbers."""
     if not numbers:
         return {}
@@ -243,10 +261,23 @@ def _lock_existing(numbers: list[str]) -> dict[str, Transaction]:
             [numbers],
         )
         rows = cursor.fetchall()
-    return {
-        number: Transaction(id=pk, number=number, finished_at=finished, guide_version_id=guide, item_id=item)
-        for pk, number, finished, guide, item in rows
-    }
+    return {row[1]: _Txn(*row) for row in rows}
+
+
+_TRANSACTION_KEYS = ("n", "i", "g", "u", "w", "p", "s", "c", "pt", "f")
+
+
+def _earlier_ratings(source: str, keys: list[str]) -> dict[str, Evaluation]:
+    """Ratings this source already sent under these idempotency keys (`= ANY` of one array parameter: the ORM's
+    `__in` prepares each of up to 1,000 values one by one)."""
+    if not keys:
+        return {}
+    ratings = Evaluation.objects.raw(
+        "SELECT id, idempotency_key, is_bad, level, revision, transaction_id, stage, rated_at "
+        "FROM evaluations_evaluation WHERE source = %s AND idempotency_key = ANY(%s)",
+        [source, keys],
+    )
+    return {e.idempotency_key: e for e in ratings}
 
 
 def _register_or_lock(
@@ -342,7 +373,7 @@ def _register_or_lock(
             )
         )
     rows.sort()
-    found: dict[str, Transaction] = {}
+    found: dict[str, _Txn] = {}
     if rows:
         # New numbers are inserted (and so locked); an existing number is locked, not changed, and not
         # returned (DO UPDATE … WHERE false): it is read below with the numbers that came without fields.
@@ -354,18 +385,23 @@ def _register_or_lock(
                      applicant_type, applicant_name, applicant_phone, applicant_id_type, applicant_id_number,
                      status, promise_type, finished_at, created_at)
                 SELECT n, i, g, u, w, p, s, c, %s, '', '', '', '', 'finished', pt, f, now()
-                FROM unnest(%s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],
-                            %s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[])
-                     AS x(n, i, g, u, w, p, s, c, pt, f)
+                FROM json_to_recordset(%s::json)
+                     AS x(n varchar, i bigint, g bigint, u bigint, w bigint, p bigint, s bigint, c varchar,
+                          pt varchar, f timestamptz)
                 ON CONFLICT (number) DO UPDATE SET number = EXCLUDED.number WHERE false
                 RETURNING id, number, finished_at, guide_version_id, item_id
                 """,
-                [ApplicantType.PERSON, *map(list, zip(*rows, strict=True))],
+                [
+                    ApplicantType.PERSON,
+                    json.dumps(
+                        [dict(zip(_TRANSACTION_KEYS, row, strict=True)) for row in rows],
+                        ensure_ascii=False,
+                        default=_json_default,
+                    ),
+                ],
             )
-            for pk, number, finished, guide, item in cursor.fetchall():
-                found[number] = Transaction(
-                    id=pk, number=number, finished_at=finished, guide_version_id=guide, item_id=item
-                )
+            for row in cursor.fetchall():
+                found[row[1]] = _Txn(*row)
     registered = {t.pk for t in found.values()}
     found.update(_lock_existing([n for n in by_number if n not in found]))
     for p in pending:
@@ -394,16 +430,7 @@ def evaluations_submit(
             outcomes[index] = ItemOutcome(status="error", errors=exc.message_dict)
     with transaction.atomic():
         keys = [p.data.idempotency_key for p in pending if p.data.idempotency_key]
-        earlier = (
-            {
-                e.idempotency_key: e
-                for e in Evaluation.objects.filter(source=source, idempotency_key__in=keys).only(
-                    "id", "is_bad", "level", "revision", "transaction_id", "stage", "rated_at"
-                )
-            }
-            if keys
-            else {}
-        )
+        earlier = _earlier_ratings(source, keys)
         twin_of: dict[int, int] = {}  # a repeated key inside this batch → the index that carries it first
         first_with_key: dict[str, int] = {}
         fresh: list[_Pending] = []
@@ -477,9 +504,9 @@ class _QuestionnaireCache:
         return version.pk, answers_validate(version, p.data.answers)
 
 
-def _is_supplementary(txn: Transaction, rated_at: datetime, config: IntakeConfig) -> bool:
+def _is_supplementary(txn: _Txn, rated_at: datetime, config: IntakeConfig) -> bool:
     """A rating after the day the transaction finished is supplementary (补充评价), allowed within the window."""
-    if txn.finished_at is None:
+    if txn.finished_at is None or rated_at <= txn.finished_at:
         return False
     finished = timezone.localtime(txn.finished_at)
     if timezone.localtime(rated_at).date() <= finished.date():
@@ -527,9 +554,9 @@ _EVALUATION_TYPES = (
     "varchar",
     "smallint",
     "boolean",
+    "varchar(32)[]",
     "text",
-    "text",
-    "text",
+    "jsonb",
     "integer",
     "bigint",
     "boolean",
@@ -545,24 +572,24 @@ _EVALUATION_TYPES = (
     "varchar",
     "timestamptz",
 )
-_EVALUATION_CASTS = {"reason_tags": "::varchar(32)[]", "answers": "::jsonb"}
-# One array parameter per column, whatever the number of rows: Django's bulk_create sends one placeholder per
-# value (28,000 for 1,000 ratings), which psycopg then parses and quotes one by one.
-# Identifiers are this module's constants; every value is a parameter.
+# The whole batch travels as ONE JSON parameter, unpacked by PostgreSQL (json_to_recordset): binding an array
+# per column made psycopg quote every one of 24,000 values in Python, and bulk_create sends a placeholder each.
+# Identifiers are this module's constants; every value is in the parameter.
 _EVALUATION_INSERT = (
     f"INSERT INTO evaluations_evaluation ({', '.join(_EVALUATION_COLUMNS)}, is_default, excluded, "  # noqa: S608
     "excluded_reason, created_at) SELECT "
-    + ", ".join(f"c{i}{_EVALUATION_CASTS.get(c, '')}" for i, c in enumerate(_EVALUATION_COLUMNS))
-    + ", false, false, '', now() FROM unnest("
-    + ", ".join(f"%s::{t}[]" for t in _EVALUATION_TYPES)
-    + ") AS x("
     + ", ".join(f"c{i}" for i in range(len(_EVALUATION_COLUMNS)))
+    + ", false, false, '', now() FROM json_to_recordset(%s::json) AS x("
+    + ", ".join(f"c{i} {t}" for i, t in enumerate(_EVALUATION_TYPES))
     + ") RETURNING id, transaction_id, stage, revision, created_at"
 )
+_JSON_KEYS = tuple(f"c{i}" for i in range(len(_EVALUATION_COLUMNS)))
 
 
-def _pg_array(values: list[str]) -> str:
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _insert(
@@ -618,11 +645,16 @@ def _insert(
         _row(p, rev, is_current=newest[(p.txn.pk, p.data.stage)] == p.index, source=source, device=device)
         for p, rev in kept
     ]
-    columns = [[getattr(row, column) for row in rows] for column in _EVALUATION_COLUMNS]
-    columns[_EVALUATION_COLUMNS.index("reason_tags")] = [_pg_array(r.reason_tags) for r in rows]
-    columns[_EVALUATION_COLUMNS.index("answers")] = [json.dumps(r.answers, ensure_ascii=False) for r in rows]
+    batch = json.dumps(
+        [
+            dict(zip(_JSON_KEYS, [getattr(row, column) for column in _EVALUATION_COLUMNS], strict=True))
+            for row in rows
+        ],
+        ensure_ascii=False,
+        default=_json_default,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_EVALUATION_INSERT, columns)
+        cursor.execute(_EVALUATION_INSERT, [batch])
         ids = {(t, st, rev): (pk, created) for pk, t, st, rev, created in cursor.fetchall()}
     previous = {pair: e.pk for pair, e in current.items()}
     for (p, rev), row in zip(kept, rows, strict=True):
@@ -631,6 +663,16 @@ def _insert(
         row._state.adding, row._state.db = False, "default"
         outcomes[p.index] = ItemOutcome(status="created", evaluation=row, supersedes=previous.get(pair))
         previous[pair] = row.pk
+    # Bad ratings open their case (差评整改) in this same transaction: a rating rolled back leaves no case.
+    if cases := cases_open_for_ratings(evaluations=[r for r in rows if r.is_bad or r.revision > 1]):
+        for p, _rev in kept:
+            done = outcomes[p.index]
+            outcomes[p.index] = ItemOutcome(
+                status=done.status,
+                evaluation=done.evaluation,
+                supersedes=done.supersedes,
+                case_id=cases.get(done.evaluation.pk),
+            )
 
 
 def _row(p: _Pending, revision: int, *, is_current: bool, source: str, device: Device | None) -> Evaluation:
@@ -666,12 +708,25 @@ def _row(p: _Pending, revision: int, *, is_current: bool, source: str, device: D
 def evaluation_submit(
     *, actor: Actor, data: EvaluationInput, device: Device | None = None, now: datetime | None = None
 ) -> EvaluationResult:
-    """Accept one rating (the batch path with one item); raises ValidationError naming the field."""
+    """Accept one rating; raises ValidationError naming the field.
+
+    A first rating of a transaction named inline takes one autocommit statement (intake_fast); everything
+    else, and whatever that statement leaves undecided, is the batch path with one item."""
+    if intake_fast.eligible(data):
+        identity = _validate(data, intake_config())
+        evaluation = intake_fast.evaluation_insert_new(
+            data, identity=identity, source=actor.label[:80], device=device, now=now or timezone.now()
+        )
+        if evaluation is not None:
+            return EvaluationResult(evaluation=evaluation, supersedes=None)
     outcome = evaluations_submit(actor=actor, items=[data], device=device, now=now)[0]
     if outcome.status == "error":
         raise ValidationError(outcome.errors)
     return EvaluationResult(
-        evaluation=outcome.evaluation, supersedes=outcome.supersedes, created=outcome.status == "created"
+        evaluation=outcome.evaluation,
+        supersedes=outcome.supersedes,
+        created=outcome.status == "created",
+        case_id=outcome.case_id,
     )
 
 
