@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("api.urls_channels")),
     path("", include("api.urls_assisted")),
     path("", include("api.urls_supervision")),
+    path("", include("api.urls_appeals")),
 ]

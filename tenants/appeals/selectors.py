@@ -7,6 +7,7 @@ identity masked, never in full.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -164,12 +165,26 @@ def rating_rows(evaluations, *, for_reviewer: bool = False) -> list[RatingView]:
     return rows
 
 
-def open_appeal_ids(*, evaluation_ids) -> dict[int, int]:
-    """evaluation id → its open appeal's id, for the given ratings."""
-    return dict(
-        Appeal.objects.filter(
-            evaluation_id__in=list(evaluation_ids), state=AppealState.SUBMITTED
-        ).values_list("evaluation_id", "id")
+def appeals_by_rating(*, evaluation_ids) -> dict[int, Appeal]:
+    """evaluation id → its open or decided appeal (withdrawn ones are forgotten), for the given ratings."""
+    rows = (
+        Appeal.objects.filter(evaluation_id__in=list(evaluation_ids))
+        .exclude(state=AppealState.WITHDRAWN)
+        .only("id", "evaluation_id", "state", "appellant_id")
+        .order_by("id")
+    )
+    return {a.evaluation_id: a for a in rows}
+
+
+def appealable(evaluation: Evaluation, *, appeal: Appeal | None, rules: AppealSettings, now=None) -> bool:
+    """Whether the page offers an appeal of this rating (the service decides again on filing)."""
+    now = now or timezone.now()
+    return (
+        appeal is None
+        and evaluation.is_current
+        and evaluation.is_bad
+        and not evaluation.excluded
+        and now <= evaluation.rated_at + timedelta(days=rules.filing_days)
     )
 
 

@@ -12,7 +12,7 @@ from tenants.accounts.models import User
 from tenants.organisation.services import membership_set
 from tests.conftest import host_client
 from tests.factories import StaffFactory, UnitFactory
-from tests.supervision.conftest import local, person, rate_transactions
+from tests.supervision.conftest import local, person, rate_transactions, signed_in
 
 SYSTEM = Actor.system("tests")
 RATED = local(2026, 3, 2, 9)  # the ratings are rated a minute after this
@@ -91,6 +91,12 @@ def bad_ratings(scene: Scene, count: int = 1, *, start=RATED, prefix: str = "B",
     ids = rate_transactions(scene.world, count, start=start, level=level, prefix=prefix)
     with schema_context(scene.schema):
         return list(Evaluation.objects.filter(pk__in=ids).order_by("pk"))
+
+
+@pytest.fixture
+def login(alpha):
+    """login(role) → a client of alpha signed in as a new, unplaced person with that role."""
+    return lambda role, name="": signed_in(alpha, role, name)
 
 
 @pytest.fixture(autouse=True)
