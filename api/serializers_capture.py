@@ -58,8 +58,11 @@ class BulkEvaluationItemSerializer(EvaluationCreateSerializer):
     idempotency_key = serializers.CharField(max_length=100, help_text="Unique per rating; a retry reuses it.")
 
 
+BULK_MAX_ITEMS = 1000
+
+
 class BulkEvaluationSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=1000)
+    items = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=BULK_MAX_ITEMS)
 
 
 class EvaluationCreatedSerializer(serializers.Serializer):
@@ -72,7 +75,9 @@ class EvaluationCreatedSerializer(serializers.Serializer):
     level_word = serializers.CharField()
     is_bad = serializers.BooleanField()
     is_supplementary = serializers.BooleanField()
-    case_id = serializers.IntegerField(allow_null=True, help_text="The bad-review case, once cases exist.")
+    case_id = serializers.IntegerField(
+        allow_null=True, help_text="The bad-review case this rating opened or joined (levels 4–5), else null."
+    )
     rated_at = serializers.DateTimeField()
 
 
@@ -81,6 +86,11 @@ class BulkItemResultSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["created", "duplicate", "error"])
     id = serializers.IntegerField(allow_null=True)
+    case_id = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="The bad-review case this rating opened or joined, else null.",
+    )
     errors = serializers.ListField(child=serializers.DictField(), required=False)
 
 

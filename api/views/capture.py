@@ -11,8 +11,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.intake_parse import rating_from_json
 from api.permissions import require
 from api.serializers_capture import (
+    BULK_MAX_ITEMS,
     BulkEvaluationItemSerializer,
     BulkEvaluationSerializer,
     BulkItemResultSerializer,
@@ -26,6 +28,7 @@ from api.serializers_capture import (
     UnitSerializer,
 )
 from tenants.accounts.roles import Perm, Role
+from tenants.cases.selectors import case_ids_for_evaluations
 from tenants.catalog.models import ServiceItem
 from tenants.evaluations.models import SCALE_WORDS, Transaction
 from tenants.evaluations.selectors import intake_config
@@ -59,7 +62,7 @@ def _device_of(request) -> Device | None:
     return device
 
 
-def _created_body(evaluation, supersedes, transaction_number: str) -> dict:
+def _created_body(evaluation, supersedes, transaction_number: str, case_id: int | None = None) -> dict:
     words = SCALE_WORDS[intake_config().scale]
     return {
         "id": evaluation.pk,
@@ -71,7 +74,7 @@ def _created_body(evaluation, supersedes, transaction_number: str) -> dict:
         "level_word": words[evaluation.level - 1],
         "is_bad": evaluation.is_bad,
         "is_supplementary": evaluation.is_supplementary,
-        "case_id": None,
+        "case_id": case_id,
         "rated_at": evaluation.rated_at,
     }
 
@@ -92,7 +95,10 @@ class EvaluationCreateView(APIView):
         result = evaluation_submit(
             actor=request.user.actor, data=EvaluationInput(**validated), device=_device_of(request)
         )
-        body = _created_body(result.evaluation, result.supersedes, validated["transaction"])
+        case_id = result.case_id
+        if not result.created and case_id is None:  # a retry: the case the first submission opened
+            case_id = case_ids_for_evaluations([result.evaluation]).get(result.evaluation.pk)
+        body = _created_body(result.evaluation, result.supersedes, validated["transaction"], case_id)
         return Response(single.created_out.to_representation(body), status=status.HTTP_201_CREATED)
 
 
@@ -121,13 +127,15 @@ class EvaluationBulkView(APIView):
         operation_id="evaluations_bulk",
     )
     def post(self, request):
-        envelope = BulkEvaluationSerializer(data=request.data)
-        envelope.is_valid(raise_exception=True)
-        raw_items = envelope.validated_data["items"]
+        raw_items = _bulk_items(request.data)
         parsed, results = [], [None] * len(raw_items)
         # One serializer for every item: building one copies all its fields, which costs more than validating.
         item = BulkEvaluationItemSerializer()
         for index, raw in enumerate(raw_items):
+            quick = rating_from_json(raw)
+            if quick is not None:
+                parsed.append((index, quick))
+                continue
             try:
                 parsed.append((index, EvaluationInput(**item.run_validation(raw))))
             except ValidationError as exc:
@@ -141,12 +149,15 @@ class EvaluationBulkView(APIView):
         outcomes = evaluations_submit(
             actor=request.user.actor, items=[data for _i, data in parsed], device=_device_of(request)
         )
+        retried = case_ids_for_evaluations([o.evaluation for o in outcomes if o.status == "duplicate"])
         for (index, data), outcome in zip(parsed, outcomes, strict=True):
+            evaluation_id = outcome.evaluation.pk if outcome.evaluation is not None else None
             results[index] = {
                 "index": index,
                 "idempotency_key": data.idempotency_key,
                 "status": outcome.status,
-                "id": outcome.evaluation.pk if outcome.evaluation is not None else None,
+                "id": evaluation_id,
+                "case_id": outcome.case_id or retried.get(evaluation_id),
                 **({"errors": _field_errors(outcome.errors)} if outcome.errors else {}),
             }
         counts = {s: sum(r["status"] == s for r in results) for s in ("created", "duplicate", "error")}
@@ -156,7 +167,18 @@ class EvaluationBulkView(APIView):
             "errors": counts["error"],
             "results": results,
         }
-        return Response(BulkResultSerializer(body).data)
+        return Response(body)  # plain values already; BulkResultSerializer documents the shape
+
+
+def _bulk_items(data) -> list:
+    """The batch's items; the envelope serializer words the error when the shape is wrong (its DictField
+    copies every item, so a well-formed batch skips it)."""
+    items = data.get("items") if isinstance(data, dict) else None
+    if type(items) is list and 1 <= len(items) <= BULK_MAX_ITEMS and all(type(i) is dict for i in items):
+        return items
+    envelope = BulkEvaluationSerializer(data=data)
+    envelope.is_valid(raise_exception=True)
+    return envelope.validated_data["items"]
 
 
 def _field_errors(errors: dict) -> list[dict]:
