@@ -18,10 +18,19 @@ REASON_LENGTH = (4, 500)
 
 @transaction.atomic
 def identity_reveal(
-    *, actor: Actor, target, reason: str, identity: Callable[[], Identity], context: str = ""
+    *,
+    actor: Actor,
+    target,
+    reason: str,
+    identity: Callable[[], Identity],
+    context: str = "",
+    perm: str = Perm.REVEAL_IDENTITY,
 ) -> Identity:
-    """Check, record, then decrypt: `identity` is called only after the audit row is written."""
-    if not has_permission(actor.role, Perm.REVEAL_IDENTITY):
+    """Check, record, then decrypt: `identity` is called only after the audit row is written.
+
+    `perm`: the permission required; a caller that has checked a narrower rule itself passes another (the
+    officer assigned to a bad-review case reveals its evaluator with cases.handle)."""
+    if not has_permission(actor.role, perm):
         raise PermissionDenied(_("Your role may not see identities."))
     reason = (reason or "").strip()
     if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]:

@@ -60,6 +60,7 @@ TENANT_APPS = [
     "tenants.supervision",
     "tenants.channels",
     "tenants.assisted",
+    "tenants.cases",
     "tenants.appeals",
     "api",
     "allauth",
