@@ -17,6 +17,7 @@ urlpatterns = [
     path("evaluations/", include("tenants.evaluations.urls_staff")),
     path("supervision/", include("tenants.supervision.urls")),
     path("assisted/", include("tenants.assisted.urls")),
+    path("notify/", include("tenants.notify.urls")),
     path("appeals/", include("tenants.appeals.urls")),
     path("", include("tenants.channels.urls")),  # citizen-facing: device page, QR, mobile page, widget
     path("api/v1/", include("api.urls_tenant")),

@@ -2,7 +2,8 @@
 
 Settings (all optional):
 - ``SMS_PROVIDER``: ``"console"`` (default; logs the message) or ``"http"``;
-- ``SMS_GATEWAY_URL``: where the HTTP adapter POSTs ``{"phone", "text", "reference"}`` as JSON;
+- ``SMS_GATEWAY_URL``: where the HTTP adapter POSTs ``{"phone", "text", "reference"}`` as JSON (the
+  caller's reference when it gives one, e.g. ``notify-42`` for a notification, else a random one);
 - ``SMS_GATEWAY_TOKEN``: sent as ``Authorization: Bearer <token>`` when set;
 - ``SMS_GATEWAY_TIMEOUT``: seconds, default 5.
 
@@ -29,14 +30,15 @@ class SmsSendError(Exception):
 
 class SmsProvider(ABC):
     @abstractmethod
-    def send(self, phone: str, text: str) -> str:
-        """Send one message; returns the provider's message id ("" when it gives none)."""
+    def send(self, phone: str, text: str, reference: str = "") -> str:
+        """Send one message; returns the provider's message id ("" when it gives none). `reference`, when
+        given, is the caller's stable id of the message (the same on a retry, so a gateway can de-duplicate)."""
 
 
 class ConsoleSmsProvider(SmsProvider):
     """Development: the message goes to the log (phone masked), nothing leaves the machine."""
 
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, reference: str = "") -> str:
         message_id = f"console-{uuid.uuid4().hex[:12]}"
         logger.info("SMS to %s (%s): %s", mask_phone(phone), message_id, text)
         return message_id
@@ -48,8 +50,8 @@ class HttpGatewaySmsProvider(SmsProvider):
             raise ImproperlyConfigured("SMS_GATEWAY_URL must be an http(s) URL")
         self.url, self.token, self.timeout = url, token, timeout
 
-    def send(self, phone: str, text: str) -> str:
-        reference = uuid.uuid4().hex
+    def send(self, phone: str, text: str, reference: str = "") -> str:
+        reference = reference or uuid.uuid4().hex
         body = json.dumps({"phone": phone, "text": text, "reference": reference}, ensure_ascii=False)
         headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
         if self.token:

@@ -19,3 +19,11 @@ def mask_id_number(number: str) -> str:
     if len(number) < 8:
         return "*" * len(number)
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def mask_email(address: str) -> str:
+    """zhang.min@example.cn → z********@example.cn: the domain stays (it says which mail system)."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return "*" * len(domain)
+    return (local[:1] + "*" * max(len(local) - 1, 1)) + "@" + domain

@@ -10,6 +10,7 @@ ENCRYPTED_FIELDS: list[tuple[str, list[str]]] = [
     ("assisted.SmsInbound", ["phone"]),
     ("assisted.SocialComment", ["contact"]),
     ("supervision.SurveyResponse", ["contact_name", "contact_phone"]),
+    ("notify.Notification", ["recipient"]),
 ]
 
 

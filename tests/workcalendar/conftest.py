@@ -34,7 +34,7 @@ def signed_in(info, role: str):
             role=role,
             password=PASSWORD,
         )
-    client = host_client(info.host)
+    client = host_client(info.host, HTTP_ACCEPT_LANGUAGE="en")  # assertions read English
     with schema_context(info.schema):
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client

@@ -60,6 +60,7 @@ TENANT_APPS = [
     "tenants.supervision",
     "tenants.channels",
     "tenants.assisted",
+    "tenants.notify",
     "tenants.cases",
     "tenants.appeals",
     "api",
@@ -285,3 +286,7 @@ SMS_PROVIDER = env("SMS_PROVIDER", default="console")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+
+# --- notifications (tenants/notify): delivery retried with doubling delays, then left "failed" -----------------
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=6)
+NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
