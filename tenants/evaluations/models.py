@@ -81,30 +81,37 @@ class ReasonTag(models.Model):
         return self.label
 
 
+# Intake writes a transaction and a rating per citizen, all pointing at the same few hot rows (the hall's
+# item, unit, window, device). A database foreign key makes every such INSERT lock its parent row (FOR KEY
+# SHARE), so concurrent ratings of one window queue on that row and mint multixacts. These references are
+# resolved by intake's own lookups and protected against deletion by Django (on_delete=PROTECT runs in the
+# ORM), so the database constraint is left off: `db_constraint=False` below is deliberate. A rating's link to
+# its transaction keeps its constraint (that parent is usually the row inserted in the same statement).
+HOT_REFERENCE = {"on_delete": models.PROTECT, "db_constraint": False}
+
+
 class Transaction(models.Model):
-    number = models.CharField(_("transaction number"), max_length=64, unique=True)
-    item = models.ForeignKey("catalog.ServiceItem", on_delete=models.PROTECT, related_name="transactions")
+    number = models.CharField(_("transaction number"), max_length=64)
+    item = models.ForeignKey("catalog.ServiceItem", related_name="transactions", **HOT_REFERENCE)
     guide_version = models.ForeignKey(
-        "catalog.GuideVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
-    )
-    unit = models.ForeignKey(
-        "organisation.Unit",
-        on_delete=models.PROTECT,
-        related_name="transactions",
-        verbose_name=_("handling unit"),
-    )
-    window = models.ForeignKey(
-        "organisation.Unit",
+        "catalog.GuideVersion",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
-        related_name="window_transactions",
+        related_name="transactions",
+        db_index=False,  # nothing looks transactions up by guide version
+        **HOT_REFERENCE,
+    )
+    unit = models.ForeignKey(
+        "organisation.Unit", related_name="transactions", verbose_name=_("handling unit"), **HOT_REFERENCE
+    )
+    window = models.ForeignKey(
+        "organisation.Unit", null=True, blank=True, related_name="window_transactions", **HOT_REFERENCE
     )
     platform = models.ForeignKey(
-        "organisation.Platform", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+        "organisation.Platform", null=True, blank=True, related_name="transactions", **HOT_REFERENCE
     )
     staff = models.ForeignKey(
-        "organisation.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+        "organisation.Staff", null=True, blank=True, related_name="transactions", **HOT_REFERENCE
     )
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     applicant_type = models.CharField(
@@ -122,6 +129,9 @@ class Transaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # A constraint rather than unique=True: the same unique index, without the second (LIKE) index Django
+        # adds for a unique text column, which every INSERT would also have to maintain.
+        constraints = [models.UniqueConstraint(fields=["number"], name="transaction_number_unique")]
         indexes = [models.Index(fields=["finished_at"])]
 
     def __str__(self) -> str:
@@ -129,7 +139,10 @@ class Transaction(models.Model):
 
 
 class Evaluation(models.Model):
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="evaluations")
+    # no index of its own: the unique (transaction, stage, revision) index starts with it
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="evaluations", db_index=False
+    )
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.FINISHED)
     revision = models.PositiveSmallIntegerField(default=1)
     is_current = models.BooleanField(default=True)
@@ -141,7 +154,7 @@ class Evaluation(models.Model):
     answers = models.JSONField(default=dict, blank=True)
     questionnaire_version = models.PositiveIntegerField(null=True, blank=True)
     guide_version = models.ForeignKey(
-        "catalog.GuideVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="evaluations"
+        "catalog.GuideVersion", null=True, blank=True, related_name="evaluations", **HOT_REFERENCE
     )
     anonymous = models.BooleanField(default=True)
     evaluator_type = models.CharField(
@@ -151,15 +164,13 @@ class Evaluation(models.Model):
     evaluator_phone = models.TextField(blank=True)  # encrypted
     evaluator_id_type = models.CharField(max_length=20, blank=True)
     evaluator_id_number = models.TextField(blank=True)  # encrypted
-    evaluator_hash = models.CharField(
-        max_length=64, blank=True, db_index=True
-    )  # keyed hash, for de-duplication
+    evaluator_hash = models.CharField(max_length=64, blank=True)  # keyed hash, for de-duplication (indexed)
     is_default = models.BooleanField(default=False)
     is_supplementary = models.BooleanField(default=False)
     excluded = models.BooleanField(default=False)  # set by an upheld appeal; never counted when true
     excluded_reason = models.TextField(blank=True)
     device = models.ForeignKey(
-        "organisation.Device", null=True, blank=True, on_delete=models.PROTECT, related_name="evaluations"
+        "organisation.Device", null=True, blank=True, related_name="evaluations", **HOT_REFERENCE
     )
     source = models.CharField(max_length=80, blank=True)  # api key or user that submitted it
     # NULL, not "", when absent: the unique (source, key) index applies only to keyed ratings.
@@ -182,7 +193,11 @@ class Evaluation(models.Model):
                 name="evaluation_idempotency",
             ),
         ]
-        indexes = [models.Index(fields=["rated_at"]), models.Index(fields=["is_bad", "rated_at"])]
+        indexes = [
+            models.Index(fields=["rated_at"]),
+            models.Index(fields=["is_bad", "rated_at"]),
+            models.Index(fields=["evaluator_hash"], name="evaluation_evaluator_hash"),  # no LIKE twin
+        ]
 
     def __str__(self) -> str:
         return f"{self.transaction_id}/{self.stage} r{self.revision}: {self.level}"
