@@ -3,7 +3,7 @@
 DRF's serializer costs ~0.2 ms per rating — more than the database's share of storing it. Almost every item a
 device or back-fill sends is well-formed, so each item is first read here: only the plain shape the
 serializer (api.serializers_capture.BulkEvaluationItemSerializer, the contract and the OpenAPI schema) would
-accept unchanged. Anything else — an unexpected key or type, an over-long value, an answer, an evaluator
+accept unchanged (single ratings are read the same way). Anything else — an unexpected key or type, an over-long value, an answer, an evaluator
 identity — returns None and goes through the serializer, which stays the one place that words the errors.
 """
 
@@ -32,6 +32,7 @@ _PLAIN_KEYS = frozenset(
         *_CODES,
     }
 )
+_SINGLE_KEYS = _PLAIN_KEYS - {"idempotency_key"}
 _ANONYMOUS = {"anonymous": True}
 
 
@@ -50,16 +51,18 @@ def _text(value, max_length: int) -> bool:
     return type(value) is str and 0 < len(value) <= max_length and value == value.strip() and _clean(value)
 
 
-def rating_from_json(raw) -> EvaluationInput | None:
+def rating_from_json(raw, *, keyed: bool = True) -> EvaluationInput | None:
     """The rating if `raw` is plainly valid as the serializer declares it, else None (let the serializer
-    judge). Domain rules (tags of the tenant, bad reviews need a tag, known codes) are the service's."""
-    if type(raw) is not dict or not raw.keys() <= _PLAIN_KEYS:
+    judge). Domain rules (tags of the tenant, bad reviews need a tag, known codes) are the service's.
+    `keyed`: an item of a batch (BulkEvaluationItemSerializer: an idempotency key is required); else a single
+    rating (EvaluationCreateSerializer: it has no such field)."""
+    if type(raw) is not dict or not raw.keys() <= (_PLAIN_KEYS if keyed else _SINGLE_KEYS):
         return None
     level, channel, stage = raw.get("level"), raw.get("channel"), raw.get("stage", Stage.FINISHED)
     if type(level) is not int or not 1 <= level <= 5 or channel not in _CHANNELS or stage not in _STAGES:
         return None
     number, key = raw.get("transaction"), raw.get("idempotency_key")
-    if not _text(number, 64) or not _text(key, 100):
+    if not _text(number, 64) or (keyed and not _text(key, 100)):
         return None
     codes = {}
     for name, max_length in _CODES.items():

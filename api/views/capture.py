@@ -91,14 +91,14 @@ class EvaluationCreateView(APIView):
     )
     def post(self, request):
         single = _serializers()
-        validated = single.create_in.run_validation(request.data)
-        result = evaluation_submit(
-            actor=request.user.actor, data=EvaluationInput(**validated), device=_device_of(request)
-        )
+        data = rating_from_json(request.data, keyed=False)
+        if data is None:
+            data = EvaluationInput(**single.create_in.run_validation(request.data))
+        result = evaluation_submit(actor=request.user.actor, data=data, device=_device_of(request))
         case_id = result.case_id
         if not result.created and case_id is None:  # a retry: the case the first submission opened
             case_id = case_ids_for_evaluations([result.evaluation]).get(result.evaluation.pk)
-        body = _created_body(result.evaluation, result.supersedes, validated["transaction"], case_id)
+        body = _created_body(result.evaluation, result.supersedes, data.transaction, case_id)
         return Response(single.created_out.to_representation(body), status=status.HTTP_201_CREATED)
 
 

@@ -90,3 +90,19 @@ def test_random_shapes_never_disagree():
         quick = rating_from_json(raw)
         if quick is not None:
             assert asdict(quick) == asdict(_serializer_reading(raw)), raw
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[repr(v)[:40] for v in VARIANTS])
+def test_single_ratings_are_read_as_the_single_serializer_reads_them(variant):
+    from api.serializers_capture import EvaluationCreateSerializer
+
+    raw = {k: v for k, v in {**BASE, **variant}.items() if k != "idempotency_key"}
+    quick = rating_from_json(raw, keyed=False)
+    if quick is not None:
+        try:
+            expected = EvaluationInput(**EvaluationCreateSerializer().run_validation(raw))
+        except ValidationError:
+            expected = None
+        assert expected is not None and asdict(quick) == asdict(expected)
+    # a key is no field of a single rating: the serializer has the last word on it
+    assert rating_from_json({**raw, "idempotency_key": "k"}, keyed=False) is None
