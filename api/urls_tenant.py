@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("api.urls_assisted")),
     path("", include("api.urls_supervision")),
     path("", include("api.urls_appeals")),
+    path("", include("api.urls_cases")),
 ]

@@ -262,7 +262,7 @@ def closed_loop_indicators(
         closed=Count("id", filter=closed),
         verified_closed=Count("id", filter=closed & ~Q(verification="")),
         on_time=Count("id", filter=closed & Q(closed_at__lte=F("rectify_due"))),
-        realname=Count("id", filter=Q(realname=True)),
+        realname_total=Count("id", filter=Q(realname=True)),
         realname_done=Count("id", filter=Q(realname=True) & reached & closed),
     )
     total = row["total"]
@@ -273,7 +273,7 @@ def closed_loop_indicators(
         satisfaction=Rate(row["satisfied"], total),
         rectification=Rate(row["verified_closed"], row["verified"]),
         timeliness=Rate(row["on_time"], row["closed"]),
-        realname_callback=Rate(row["realname_done"], row["realname"]),
+        realname_callback=Rate(row["realname_done"], row["realname_total"]),
     )
 
 

@@ -201,7 +201,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "tenants.accounts.roles.Role.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "tenants.accounts.roles.Role.choices",
+        "CaseStateEnum": "tenants.cases.models.CaseState.choices",
+        "CaseCallbackMethodEnum": "tenants.cases.models.CallbackMethod.choices",
+    },
 }
 API_MAX_BODY_BYTES = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024

@@ -460,7 +460,7 @@ def case_reopen(*, actor: Actor, case: Case, note: str) -> Case:
         kind="reopened",
         to_state=S.ASSIGNED,
         note=note,
-        data={**old, "round": case.reopened_count + 1},
+        data={**old, "reopened_count": case.reopened_count},
         now=now,
     )
     return case
