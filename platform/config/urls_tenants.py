@@ -19,6 +19,7 @@ urlpatterns = [
     path("assisted/", include("tenants.assisted.urls")),
     path("notify/", include("tenants.notify.urls")),
     path("appeals/", include("tenants.appeals.urls")),
+    path("cases/", include("tenants.cases.urls")),
     path("", include("tenants.channels.urls")),  # citizen-facing: device page, QR, mobile page, widget
     path("api/v1/", include("api.urls_tenant")),
     *common_urlpatterns(schema_urlconf="config.urls_tenants"),

@@ -13,4 +13,5 @@ urlpatterns = [
     path("social/", views.social_index, name="assisted-social"),
     path("social/new", views.social_create, name="assisted-social-create"),
     path("social/import", views.social_import, name="assisted-social-import"),
+    path("social/<int:pk>/case", views.social_open_case, name="assisted-social-case"),
 ]

@@ -13,7 +13,7 @@ from tenants.accounts.roles import Perm, has_permission
 from tenants.accounts.views import add_service_errors, permission_required
 from tenants.assisted.forms import MailUploadForm, PaperEntryForm, SocialCommentForm
 from tenants.assisted.mail import mail_messages_in_upload
-from tenants.assisted.models import PaperEntry, SocialSource
+from tenants.assisted.models import PaperEntry, SocialComment, SocialSource
 from tenants.assisted.pdf import PaperFormSpec, paper_form_pdf
 from tenants.assisted.selectors import (
     active_tags,
@@ -25,6 +25,8 @@ from tenants.assisted.selectors import (
 )
 from tenants.assisted.services.paper import SCAN_EXTENSIONS, paper_evaluation_enter, paper_scan_open
 from tenants.assisted.services.social import social_comment_record, social_mail_import
+from tenants.cases.models import Case, CaseSource
+from tenants.cases.services import case_open_from_complaint
 from tenants.evaluations.models import SCALE_WORDS
 from tenants.evaluations.selectors import intake_config
 from tenants.organisation.models import Unit, UnitKind
@@ -131,12 +133,25 @@ def _social_page(request, *, form=None, upload=None, status=200):
     source = source if source in SocialSource.values else ""
     page = Paginator(social_comment_list(source_kind=source), 50).get_page(request.GET.get("page"))
     can_record = has_permission(request.user.role, Perm.RUN_SUPERVISION)
+    rows = [social_comment_row(c) for c in page.object_list]
+    # A comment may open a bad-review case (差评整改); its case, or the unit the case would go to.
+    opened = dict(
+        Case.objects.filter(
+            source=CaseSource.COMPLAINT, source_ref__in=[f"social:{c.pk}" for c in page.object_list]
+        ).values_list("source_ref", "pk")
+    )
+    unit_ids = {c.pk: _complaint_unit_id(c) for c in page.object_list}
+    units = Unit.objects.in_bulk([u for u in unit_ids.values() if u])
+    for row, comment in zip(rows, page.object_list, strict=True):
+        row["case_id"] = opened.get(f"social:{comment.pk}")
+        row["case_unit"] = units.get(unit_ids[comment.pk])
     return render(
         request,
         "assisted/social.html",
         {
             "page": page,
-            "rows": [social_comment_row(c) for c in page.object_list],
+            "rows": rows,
+            "can_open_case": has_permission(request.user.role, Perm.SUPERVISE_CASES),
             "sources": SocialSource.choices,
             "source": source,
             "can_record": can_record,
@@ -187,3 +202,41 @@ def social_import(request):
     for failure in report.failed[:20]:
         messages.warning(request, failure)
     return redirect("assisted-social")
+
+
+def _complaint_unit_id(comment: SocialComment) -> int | None:
+    """The unit a comment is about: named directly, through its window or staff member, or the item's
+    responsible unit."""
+    if comment.unit_id or comment.window_id:
+        return comment.unit_id or comment.window_id
+    if comment.staff is not None:
+        return comment.staff.unit_id
+    return comment.item.responsible_unit_id if comment.item is not None else None
+
+
+@require_POST
+@permission_required(Perm.SUPERVISE_CASES)
+def social_open_case(request, pk: int):
+    """Open a bad-review case for a social comment at the unit it is about (or the unit code given; none:
+    the tenant's fallback unit), then go to the case."""
+    comment = get_object_or_404(SocialComment.objects.select_related("staff", "item"), pk=pk)
+    existing = Case.objects.filter(source=CaseSource.COMPLAINT, source_ref=f"social:{comment.pk}").first()
+    if existing is not None:
+        return redirect("cases-detail", pk=existing.pk)
+    unit = Unit.objects.filter(pk=_complaint_unit_id(comment)).first()
+    code = (request.POST.get("unit_code") or "").strip()[:64]
+    if code:
+        unit = Unit.objects.filter(code=code).first()
+        if unit is None:
+            messages.error(request, _("No unit has the code “%(code)s”.") % {"code": code})
+            return redirect("assisted-social")
+    summary = "\n".join(part for part in (comment.subject, comment.text) if part)[:4000]
+    try:
+        case = case_open_from_complaint(
+            actor=request.user.actor, unit=unit, summary=summary, source_ref=f"social:{comment.pk}"
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("assisted-social")
+    messages.success(request, _("Case %(number)s was opened for the comment.") % {"number": case.number})
+    return redirect("cases-detail", pk=case.pk)
