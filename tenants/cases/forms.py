@@ -3,13 +3,14 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.cases.models import CallbackMethod, CaseState, Opinion, Outcome, SpotCheckResult, Verification
 from tenants.cases.services.transitions import _OUTCOMES_FOR
 from tenants.organisation.models import Unit
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-ANY_YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
+ANY_YES_NO = [("", pgettext_lazy("cases", "Any")), ("yes", _("Yes")), ("no", _("No"))]
 MAX_STEPS = 5  # ledger steps offered on the page (the service allows more through the API)
 
 
@@ -58,7 +59,7 @@ class CaseFilterForm(forms.Form):
         help_text=_("The unit and the units under it."),
         widget=forms.TextInput(attrs={"list": "case-unit-codes", "autocomplete": "off"}),
     )
-    overdue = forms.ChoiceField(label=_("Overdue"), required=False, choices=ANY_YES_NO)
+    overdue = forms.ChoiceField(label=pgettext_lazy("cases", "Overdue"), required=False, choices=ANY_YES_NO)
     realname = forms.ChoiceField(label=_("Real-name rating"), required=False, choices=ANY_YES_NO)
     mine = forms.BooleanField(label=_("Only cases assigned to me"), required=False)
     start = forms.DateField(label=_("Opened from"), required=False, widget=DateInput())
@@ -113,7 +114,10 @@ class ContactForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     method = forms.ChoiceField(
-        label=_("Method"), choices=CallbackMethod.choices, widget=forms.RadioSelect, initial="phone"
+        label=pgettext_lazy("cases", "Method"),
+        choices=CallbackMethod.choices,
+        widget=forms.RadioSelect,
+        initial="phone",
     )
     reached = forms.ChoiceField(
         label=_("Was the evaluator reached?"), choices=YES_NO, widget=forms.RadioSelect
@@ -136,7 +140,9 @@ class VerifyForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=pgettext_lazy("cases", "Outcome"), choices=Outcome.choices, widget=forms.RadioSelect
+    )
     note = _note(_("What was done, or the explanation given"), required=True)
     deadline = forms.DateField(
         label=_("Ledger deadline"),
@@ -190,14 +196,14 @@ class LedgerCompleteForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     confirm = forms.ChoiceField(
-        label=_("Decision"),
+        label=pgettext_lazy("cases", "Decision"),
         choices=[
             ("yes", _("Confirm: the rating is not adopted")),
             ("no", _("Refuse: verify and resolve it again")),
         ],
         widget=forms.RadioSelect,
     )
-    note = _note(_("Reason"), required=True, rows=2)
+    note = _note(pgettext_lazy("cases", "Reason"), required=True, rows=2)
 
 
 class FeedbackForm(forms.Form):
@@ -229,7 +235,7 @@ class ReopenForm(forms.Form):
 
 class SpotCheckForm(forms.Form):
     result = forms.ChoiceField(label=_("Result"), choices=SpotCheckResult.choices, widget=forms.RadioSelect)
-    note = _note(_("Note"), rows=2, help_text=_("Required when a problem was found."))
+    note = _note(pgettext_lazy("cases", "Note"), rows=2, help_text=_("Required when a problem was found."))
 
 
 class RevealForm(forms.Form):

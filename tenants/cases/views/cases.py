@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.models import User
@@ -238,19 +239,22 @@ class ActionForm:
 
 
 ACTION_TEXT = {
-    "assign": (_("Assign"), _("Assign")),
-    "reassign": (_("Move to another unit"), _("Move the case")),
-    "contact": (_("Record a callback (回访)"), _("Record the callback")),
-    "verify": (_("Verify (核实)"), _("Record the verification")),
-    "resolve": (_("Resolve"), _("Record the outcome")),
-    "milestone": (_("Ledger steps"), _("Mark done")),
-    "complete-ledger": (_("Complete the ledger"), _("Complete the rectification")),
-    "confirm-not-adopted": (_("Confirm or refuse “not adopted”"), _("Record the decision")),
-    "feedback": (_("Feed back to the evaluator"), _("Send the feedback")),
-    "opinion": (_("The evaluator's opinion (by phone)"), _("Record the opinion")),
-    "close": (_("Close"), _("Close the case")),
-    "reopen": (_("Reopen"), _("Reopen the case")),
-    "spot-check": (_("Spot check (抽查)"), _("Record the spot check")),
+    "assign": (pgettext_lazy("cases", "Assign"), pgettext_lazy("cases", "Assign")),
+    "reassign": (gettext_lazy("Move to another unit"), gettext_lazy("Move the case")),
+    "contact": (gettext_lazy("Record a callback (回访)"), gettext_lazy("Record the callback")),
+    "verify": (gettext_lazy("Verify (核实)"), gettext_lazy("Record the verification")),
+    "resolve": (gettext_lazy("Resolve"), gettext_lazy("Record the outcome")),
+    "milestone": (gettext_lazy("Ledger steps"), gettext_lazy("Mark done")),
+    "complete-ledger": (gettext_lazy("Complete the ledger"), gettext_lazy("Complete the rectification")),
+    "confirm-not-adopted": (
+        gettext_lazy("Confirm or refuse “not adopted”"),
+        pgettext_lazy("cases", "Record the decision"),
+    ),
+    "feedback": (gettext_lazy("Feed back to the evaluator"), gettext_lazy("Send the feedback")),
+    "opinion": (gettext_lazy("The evaluator's opinion (by phone)"), gettext_lazy("Record the opinion")),
+    "close": (pgettext_lazy("cases", "Close"), gettext_lazy("Close the case")),
+    "reopen": (gettext_lazy("Reopen"), gettext_lazy("Reopen the case")),
+    "spot-check": (gettext_lazy("Spot check (抽查)"), gettext_lazy("Record the spot check")),
 }
 
 
@@ -260,7 +264,11 @@ def _page(request, case: Case, *, failed=None, revealed=None, reveal_form=None, 
     detail = case_detail(actor=actor, case_id=case.pk)
     case = detail.case
     forms = []
-    for action in detail.allowed:
+    # the step the case is at first; another callback attempt, a move or a reassignment after it
+    secondary = {"reassign"} | ({"contact", "assign"} if case.state != CaseState.NEW else set())
+    if case.state == CaseState.ASSIGNED:
+        secondary -= {"contact"}
+    for action in sorted(detail.allowed, key=lambda a: a in secondary):
         if action == "milestone" or not may_act(user, case, action):
             continue
         form = failed[1] if failed and failed[0] == action else _form(action, case, user)

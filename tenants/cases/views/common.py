@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.accounts.roles import Perm, has_permission
 from tenants.cases.models import Case, CaseState, Opinion
@@ -62,7 +63,7 @@ EVENT_LABELS = {
     "not_adopted_refused": _("Not adopted: refused"),
     "feedback_sent": _("Feedback sent"),
     "opinion": _("Evaluator's opinion"),
-    "closed": _("Closed"),
+    "closed": pgettext_lazy("cases", "Closed"),
     "reopened": _("Reopened"),
     "spot_check": _("Spot check"),
     "reminder_sent": _("Reminder sent"),
@@ -71,7 +72,11 @@ EVENT_LABELS = {
     "guide_defect": _("Guide correction requested"),
 }
 
-ESCALATION_LABELS = {0: _("None"), 1: _("Supervisor"), 2: _("Management")}
+ESCALATION_LABELS = {
+    0: pgettext_lazy("cases", "None"),
+    1: pgettext_lazy("cases", "Supervisor"),
+    2: _("Management"),
+}
 
 
 def may_act(user, case: Case, action: str) -> bool:
