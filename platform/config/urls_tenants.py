@@ -12,6 +12,7 @@ urlpatterns = [
     path("settings/api-keys/<int:pk>/revoke", account_views.api_key_revoke_view, name="api-key-revoke-page"),
     path("settings/branding/", theme_views.branding, name="branding"),
     path("settings/calendar/", include("tenants.workcalendar.urls")),
+    path("settings/cases/", include("tenants.cases.urls_settings")),
     path("catalog/", include("tenants.catalog.urls")),
     path("organisation/", include("tenants.organisation.urls")),
     path("evaluations/", include("tenants.evaluations.urls_staff")),

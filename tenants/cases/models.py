@@ -27,6 +27,11 @@ class CaseSettings(models.Model):
     remind_before_hours = models.PositiveSmallIntegerField(
         _("remind this many hours before a deadline"), default=4
     )
+    # Overdue: the supervisors hear at once (escalation level 1), the management level this many working
+    # days after the missed deadline (level 2).
+    escalate_management_days = models.PositiveSmallIntegerField(
+        _("escalate to the management level after (working days overdue)"), default=2
+    )
     fallback_unit = models.ForeignKey(
         "organisation.Unit",
         null=True,

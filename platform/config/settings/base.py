@@ -225,6 +225,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.evaluations.tasks.generate_default_ratings_everywhere",
         "schedule": 3600.0,
     },
+    # reminders before case deadlines and escalation of overdue cases, in every tenant
+    "case-deadlines": {"task": "tenants.cases.tasks.case_deadlines_everywhere", "schedule": 600.0},
 }
 CELERY_TASK_TENANT_CACHE_SECONDS = 60  # tenant-schemas-celery keeps tenant rows in memory this long
 
