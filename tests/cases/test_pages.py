@@ -5,6 +5,7 @@ social complaint opening a case."""
 
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -511,3 +512,15 @@ def test_a_supervisor_opens_a_case_from_a_social_comment(world, people):
 
 def test_the_home_page_links_to_the_cases(world, people):
     assert 'href="/cases/"' in _html(signed_in(world.info, people.officer).get("/"))
+
+
+def test_the_case_page_names_the_first_bad_event_of_a_tampered_history(world, people):
+    case = bad_case(world)
+    client = signed_in(world.info, people.officer)
+    assert _act(client, case, "assign", assignee="", note="我来办").status_code == 302
+    with schema_context(world.info.schema), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE cases_caseevent DISABLE TRIGGER cases_event_append_only")
+        cursor.execute("UPDATE cases_caseevent SET note = '' WHERE case_id = %s AND seq = 2", [case.pk])
+        cursor.execute("ALTER TABLE cases_caseevent ENABLE TRIGGER cases_event_append_only")
+    html = _html(client.get(f"/cases/{case.pk}/"))
+    assert 'data-ok="false"' in html and "Chain broken" in html and "The first bad event is #2" in html
