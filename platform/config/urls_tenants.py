@@ -22,6 +22,7 @@ urlpatterns = [
     path("appeals/", include("tenants.appeals.urls")),
     path("cases/", include("tenants.cases.urls")),
     path("", include("tenants.channels.urls")),  # citizen-facing: device page, QR, mobile page, widget
+    path("", include("tenants.cases.urls_public")),  # citizen-facing: the evaluator's case status page
     path("api/v1/", include("api.urls_tenant")),
     *common_urlpatterns(schema_urlconf="config.urls_tenants"),
 ]

@@ -92,6 +92,7 @@ class SmsOutcome(models.TextChoices):
     EXPIRED = "expired", _("Invitation expired")
     UNKNOWN_PHONE = "unknown_phone", _("No invitation for this phone")
     OPT_OUT = "opt_out", _("Unsubscribe request")
+    CASE_OPINION = "case_opinion", _("Opinion on a case's feedback")
 
 
 class SmsInbound(models.Model):

@@ -149,3 +149,63 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+class GuideCorrectionState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class GuideCorrectionTask(models.Model):
+    """Root cause in the catalogue (根因在清单): a bad-review case whose reason points at the item's guide
+    (e.g. materials or conditions beyond the guide) was closed with the verdict "the guide is wrong". The
+    item's responsible unit corrects the guide; publishing a new version marks the item's open tasks done
+    with that version, and the item page shows whether the same reason recurs on the corrected version.
+
+    The case is referenced by id and number (the catalogue sits below the cases app)."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="corrections")
+    unit = models.ForeignKey(
+        "organisation.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("responsible unit"),
+    )
+    case_id = models.PositiveBigIntegerField(_("case"))
+    case_number = models.CharField(_("case number"), max_length=32)
+    tag = models.CharField(_("reason"), max_length=32)
+    note = models.TextField(_("what is wrong in the guide"))
+    state = models.CharField(
+        _("state"), max_length=8, choices=GuideCorrectionState.choices, default=GuideCorrectionState.OPEN
+    )
+    wrong_version = models.ForeignKey(
+        GuideVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # the version in force for the rated transaction
+    corrected_version = models.ForeignKey(
+        GuideVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="corrections",
+        verbose_name=_("corrected by version"),
+    )
+    created_by = models.CharField(max_length=254)
+    created_at = models.DateTimeField(_("opened at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_id", "tag"], name="guide_correction_case_tag"),
+            models.CheckConstraint(
+                condition=models.Q(state="open", done_at__isnull=True)
+                | models.Q(state="done", done_at__isnull=False),
+                name="guide_correction_done_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["item", "state"], name="guide_correction_item_state")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.tag} ({self.case_number}, {self.state})"

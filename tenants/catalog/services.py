@@ -7,7 +7,15 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
-from tenants.catalog.models import GuideVersion, ItemStatus, ItemType, PromiseType, ServiceItem
+from tenants.catalog.models import (
+    GuideCorrectionState,
+    GuideCorrectionTask,
+    GuideVersion,
+    ItemStatus,
+    ItemType,
+    PromiseType,
+    ServiceItem,
+)
 from tenants.organisation.models import Unit
 
 GUIDE_FIELDS = (
@@ -144,13 +152,16 @@ def guide_edit(*, actor: Actor, item: ServiceItem, **changes) -> GuideVersion:
 def item_publish(*, actor: Actor, item: ServiceItem) -> ServiceItem:
     """Publish the newest guide version; evaluations from now on record it."""
     latest = item.guides.order_by("-version").first()
-    if latest.published_at is None:
+    newly_published = latest.published_at is None
+    if newly_published:
         latest.published_at = timezone.now()
         latest.save(update_fields=["published_at"])
     item.current_guide = latest
     item.status = ItemStatus.PUBLISHED
     item.save(update_fields=["current_guide", "status", "updated_at"])
     audit_record(actor=actor, action="item.publish", target=item, data={"version": latest.version})
+    if newly_published:  # a new version corrects the guide: its open correction tasks are done with it
+        guide_corrections_done(actor=actor, guides=[latest])
     return item
 
 
@@ -160,3 +171,74 @@ def item_retire(*, actor: Actor, item: ServiceItem) -> ServiceItem:
     item.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="item.retire", target=item)
     return item
+
+
+# --- root cause in the catalogue (根因在清单) ------------------------------------------------------------------
+@transaction.atomic
+def guide_correction_open(
+    *,
+    actor: Actor,
+    item: ServiceItem,
+    case_id: int,
+    case_number: str,
+    tag: str,
+    note: str,
+    wrong_version: GuideVersion | None = None,
+) -> tuple[GuideCorrectionTask, bool]:
+    """Open a guide-correction task for the item's responsible unit: case `case_id` (a bad review with reason
+    `tag`, which points at the guide) was judged "the guide is wrong". (task, created); a case opens one
+    task per reason, so calling again returns the existing one. Called by
+    tenants.cases.services.root_cause.case_flag_guide_defect, which checks the case."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": [_("Say what is wrong in the guide.")]})
+    if len(note) > 2000:
+        raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": 2000}]})
+    existing = GuideCorrectionTask.objects.filter(case_id=case_id, tag=tag).first()
+    if existing is not None:
+        return existing, False
+    task = GuideCorrectionTask.objects.create(
+        item=item,
+        unit=item.responsible_unit,
+        case_id=case_id,
+        case_number=case_number,
+        tag=tag,
+        note=note,
+        wrong_version=wrong_version,
+        created_by=actor.label[:254],
+        created_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="guide_correction.open",
+        target=task,
+        reason=note[:500],
+        data={"item": item.code, "case": case_number, "tag": tag},
+    )
+    return task, True
+
+
+def guide_corrections_done(*, actor: Actor, guides: list[GuideVersion]) -> int:
+    """Mark the open correction tasks of each guide's item done with that (newly published) version; returns
+    how many. Called by item_publish and by the import's publishing step."""
+    done = 0
+    now = timezone.now()
+    for guide in guides:
+        tasks = list(
+            GuideCorrectionTask.objects.select_for_update().filter(
+                item_id=guide.item_id,
+                state=GuideCorrectionState.OPEN,
+                created_at__lte=guide.published_at or now,
+            )
+        )
+        for task in tasks:
+            task.state, task.done_at, task.corrected_version = GuideCorrectionState.DONE, now, guide
+            task.save(update_fields=["state", "done_at", "corrected_version"])
+            audit_record(
+                actor=actor,
+                action="guide_correction.done",
+                target=task,
+                data={"case": task.case_number, "tag": task.tag, "version": guide.version},
+            )
+        done += len(tasks)
+    return done

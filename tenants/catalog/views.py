@@ -11,7 +11,12 @@ from tenants.accounts.roles import Perm, has_permission
 from tenants.accounts.views import add_service_errors, permission_required
 from tenants.catalog.forms import GuideForm, ItemFilterForm, ItemForm
 from tenants.catalog.models import ItemStatus, ServiceItem
-from tenants.catalog.selectors import item_guides, item_list
+from tenants.catalog.selectors import (
+    guide_corrections_for_item,
+    guide_tag_recurrence,
+    item_guides,
+    item_list,
+)
 from tenants.catalog.services import (
     GUIDE_FIELDS,
     guide_edit,
@@ -59,6 +64,8 @@ def item_detail(request, pk: int):
             "can_manage": has_permission(request.user.role, Perm.MANAGE_CATALOG),
             "can_publish": bool(guides)
             and (guides[0].pk != item.current_guide_id or item.status != ItemStatus.PUBLISHED),
+            "corrections": guide_corrections_for_item(item=item),
+            "recurrence": guide_tag_recurrence(item=item),
         },
     )
 

@@ -163,6 +163,19 @@ def _judge(
     )
     if is_opt_out(text):
         return SmsOutcome.OPT_OUT, "", invitations[0] if invitations else None, None
+    # "1/满意" or "2/不满意" answering a case's feedback SMS, sent after any open invitation: the evaluator's
+    # opinion of the rectification (tenants/cases/services/feedback.py). Anything else goes on as before.
+    from tenants.cases.services.feedback import case_opinion_from_sms
+
+    open_invitation = next((i for i in invitations if i.expires_at >= received_at), None)
+    answer = case_opinion_from_sms(
+        phone=phone,
+        text=text,
+        gateway_message_id=gateway_id,
+        newer_than=open_invitation.sent_at if open_invitation else None,
+    )
+    if answer is not None:
+        return SmsOutcome.CASE_OPINION, answer.reply, None, None
     if not invitations:
         return SmsOutcome.UNKNOWN_PHONE, _("There is no open rating invitation for this number."), None, None
     invitation = next((i for i in invitations if i.expires_at >= received_at), None)

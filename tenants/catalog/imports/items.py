@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tenants.accounts.actors import Actor
 from tenants.accounts.roles import Perm
 from tenants.catalog.imports.columns import Column, choice_column
 from tenants.catalog.imports.spec import ImportSpec, Row
 from tenants.catalog.models import GuideVersion, ImportKind, ItemStatus, ItemType, PromiseType, ServiceItem
-from tenants.catalog.services import GUIDE_FIELDS, guide_problems
+from tenants.catalog.services import GUIDE_FIELDS, guide_corrections_done, guide_problems
 from tenants.organisation.models import Unit
 
 ITEM_TYPE_NAMES = {
@@ -262,6 +263,10 @@ class ItemImport(ImportSpec):
     def _publish(self, newest, existing, new_items, now, counts) -> None:
         drafts = [g.pk for g in newest.values() if g.published_at is None]
         GuideVersion.objects.filter(pk__in=drafts).update(published_at=now)
+        if drafts:  # newly published versions close the items' guide-correction tasks
+            guide_corrections_done(
+                actor=Actor.system("catalog import"), guides=list(GuideVersion.objects.filter(pk__in=drafts))
+            )
         items = [*existing.values(), *new_items]
         moved = []
         for item in items:
