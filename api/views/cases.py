@@ -29,6 +29,7 @@ from tenants.cases.models import (
 )
 from tenants.cases.selectors import case_detail, case_get, cases_for
 from tenants.cases.services import MilestoneInput, TransitionError
+from tenants.cases.services.feedback import case_feedback_deliver
 from tenants.organisation.models import Unit
 
 _NOTE = {"required": False, "allow_blank": True, "max_length": 4000, "default": ""}
@@ -511,7 +512,10 @@ class FeedbackView(_TransitionView):
         return super().post(request, pk)
 
     def perform(self, actor, case, data):
-        services.case_feedback_send(actor=actor, case=case, text=data["text"])
+        # records the feedback and sends it to a real-name evaluator (SMS, with the signed status link)
+        case_feedback_deliver(
+            actor=actor, case=case, text=data["text"], base_url=self.request.build_absolute_uri("/")
+        )
 
 
 class OpinionView(_TransitionView):
