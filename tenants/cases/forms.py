@@ -238,6 +238,17 @@ class SpotCheckForm(forms.Form):
     note = _note(pgettext_lazy("cases", "Note"), rows=2, help_text=_("Required when a problem was found."))
 
 
+class GuideDefectForm(forms.Form):
+    note = _note(
+        _("What is wrong in the guide?"),
+        required=True,
+        max_length=2000,
+        help_text=_(
+            "Opens a correction task for the item's responsible unit; publishing a corrected guide closes it."
+        ),
+    )
+
+
 class RevealForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you need to see it?"),

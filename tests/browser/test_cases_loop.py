@@ -15,6 +15,7 @@ from tenants.accounts.services import user_create
 from tenants.cases.models import Case
 from tenants.cases.services import case_chain_verify
 from tenants.evaluations.services import EvaluationInput, evaluations_submit
+from tenants.notify.models import Notification
 from tenants.organisation.models import Unit
 from tenants.organisation.services import membership_set
 from tests.channels import browser_support as support
@@ -72,11 +73,17 @@ def final_state(loop: Loop) -> dict:
             "callbacks": list(case.callbacks.values_list("reached", flat=True)),
             "chain_ok": case_chain_verify(case=case).ok,
             "kinds": list(case.events.order_by("seq").values_list("kind", flat=True)),
+            "sms": list(
+                Notification.objects.filter(reference=f"case-feedback:{case.pk}").values_list(
+                    "channel", "recipient_masked"
+                )
+            ),
         }
 
 
 def tear_down(loop: Loop) -> None:
     with schema_context(loop.world.schema):
+        Notification.objects.filter(reference=f"case-feedback:{loop.case_id}").delete()
         Case.objects.filter(pk=loop.case_id).delete()  # its events go with it (database cascade)
         User.objects.filter(email=loop.officer_email).delete()
         AuditEvent.objects.filter(id__gt=loop.world.audit_floor, actor_label=loop.officer_email).delete()

@@ -21,6 +21,8 @@ from tenants.cases.services import (
     case_resolve,
     case_verify,
 )
+from tenants.catalog.models import GuideCorrectionTask
+from tenants.notify.models import Notification
 from tests.cases.conftest import EVALUATOR, SYSTEM, bad_case, past, person, signed_in
 from tests.conftest import host_client
 
@@ -182,6 +184,9 @@ def test_an_officer_walks_a_real_name_case_from_new_to_closed_through_the_forms(
         assert done.assignee_id == people.officer.pk and done.outcome == "fixed"
         assert done.evaluator_opinion == "satisfied" and done.opinion_source == "phone"
         assert done.callbacks.count() == 2
+    with schema_context(world.info.schema):
+        [sms] = Notification.objects.filter(reference=f"case-feedback:{case.pk}")
+        assert sms.channel == "sms" and sms.recipient_masked == "138****8000"  # queued, sent after commit
     page = _html(client.get(f"/cases/{case.pk}/"))
     assert 'data-state="closed"' in page and 'data-ok="true"' in page and "Chain verified" in page
     assert done.head_hash[:12] in page and page.count('<tr data-kind="') == done.last_seq
@@ -524,3 +529,43 @@ def test_the_case_page_names_the_first_bad_event_of_a_tampered_history(world, pe
         cursor.execute("ALTER TABLE cases_caseevent ENABLE TRIGGER cases_event_append_only")
     html = _html(client.get(f"/cases/{case.pk}/"))
     assert 'data-ok="false"' in html and "Chain broken" in html and "The first bad event is #2" in html
+
+
+def test_feedback_on_an_anonymous_rating_gives_staff_the_status_link(world, people):
+    case = bad_case(world)
+    officer = people.officer.actor
+    with schema_context(world.info.schema):
+        case = case_assign(actor=officer, case=case)
+        case = case_verify(actor=officer, case=case, verification="reasonable", note="调取录像核实")
+        case = case_resolve(actor=officer, case=case, outcome="fixed", note="已整改")
+    client = signed_in(world.info, people.officer)
+    response = _act(client, case, "feedback", text="问题已整改")
+    assert response.status_code == 302 and _state(world, case) == S.FEEDBACK_SENT
+    page = _html(client.get(response.url))
+    assert "Nothing could be sent" in page and "http://alpha.localhost/s/" in page
+    with schema_context(world.info.schema):
+        assert not Notification.objects.filter(reference=f"case-feedback:{case.pk}").exists()
+
+
+def test_the_guide_is_wrong_form_opens_a_guide_correction(world, people):
+    case = bad_case(world, tags=("extra_materials", "attitude"))
+    other = bad_case(world, "T-BAD-2", tags=("attitude",))
+    officer = people.officer.actor
+    with schema_context(world.info.schema):
+        for c in (case, other):
+            c = case_assign(actor=officer, case=c)
+            c = case_verify(actor=officer, case=c, verification="reasonable", note="调取录像核实")
+            case_resolve(actor=officer, case=c, outcome="fixed", note="已整改")
+    client = signed_in(world.info, people.officer)
+    assert 'id="action-guide-defect"' not in _html(client.get(f"/cases/{other.pk}/"))  # no guide reason
+    assert 'id="action-guide-defect"' in _html(client.get(f"/cases/{case.pk}/"))
+    response = _act(client, case, "guide-defect", note="")
+    assert response.status_code == 400
+    response = _act(client, case, "guide-defect", note="指南材料清单漏列场所证明")
+    assert response.status_code == 302
+    with schema_context(world.info.schema):
+        assert GuideCorrectionTask.objects.filter(item=world.item, tag="extra_materials").count() == 1
+        assert Case.objects.get(pk=case.pk).events.filter(kind="guide_defect").exists()
+    page = _html(client.get(f"/cases/{case.pk}/"))
+    assert 'id="action-guide-defect"' not in page and "Guide correction requested" in page
+    assert _act(signed_in(world.info, people.auditor), case, "guide-defect", note="x").status_code == 403

@@ -28,7 +28,6 @@ from tenants.cases.services import (
     case_close,
     case_confirm_not_adopted,
     case_contact,
-    case_feedback_send,
     case_identity_reveal,
     case_ledger_complete,
     case_milestone_done,
@@ -40,6 +39,8 @@ from tenants.cases.services import (
     case_verify,
 )
 from tenants.cases.services.common import is_tenant_wide, membership_unit
+from tenants.cases.services.feedback import case_feedback_deliver
+from tenants.cases.services.root_cause import case_flag_guide_defect
 from tenants.cases.views.common import (
     ACTION_PERMS,
     ESCALATION_LABELS,
@@ -50,6 +51,7 @@ from tenants.cases.views.common import (
     case_row,
     end_of,
     may_act,
+    may_flag_guide,
     may_reveal,
     no_store,
     start_of,
@@ -154,14 +156,15 @@ def _form(action: str, case: Case, user, data=None):
         "close": f.CloseForm,
         "reopen": f.ReopenForm,
         "spot-check": f.SpotCheckForm,
+        "guide-defect": f.GuideDefectForm,
         "reveal": f.RevealForm,
     }[action]
     return form_class(data, prefix=action)
 
 
-def _perform(action: str, actor, case: Case, form) -> str:
+def _perform(request, action: str, case: Case, form) -> str:
     """Call the action's service; returns the success message."""
-    data = form.cleaned_data
+    actor, data = request.user.actor, form.cleaned_data
     if action == "assign":
         case_assign(actor=actor, case=case, assignee=data["assignee"], note=data["note"])
         return _("The case is assigned.")
@@ -211,8 +214,21 @@ def _perform(action: str, actor, case: Case, form) -> str:
             else _("Not adopted: refused; the case is verified again.")
         )
     if action == "feedback":
-        case_feedback_send(actor=actor, case=case, text=data["text"])
-        return _("The feedback is recorded.")
+        # recorded, and sent to a real-name evaluator (SMS/e-mail with the signed status link) after commit
+        delivery = case_feedback_deliver(
+            actor=actor, case=case, text=data["text"], base_url=request.build_absolute_uri("/")
+        )
+        if delivery.notifications:
+            return _("The feedback is recorded and sent to the evaluator (%(channels)s).") % {
+                "channels": ", ".join(delivery.channels)
+            }
+        return _(
+            "The feedback is recorded. Nothing could be sent (no contact): give the evaluator this status "
+            "link: %(link)s"
+        ) % {"link": delivery.status_link}
+    if action == "guide-defect":
+        tasks = case_flag_guide_defect(actor=actor, case=case, note=data["note"])
+        return _("%(n)d guide correction(s) opened for the item's responsible unit.") % {"n": len(tasks)}
     if action == "opinion":
         case_record_opinion(
             actor=actor, case=case, opinion=data["opinion"], source=OpinionSource.PHONE, note=data["note"]
@@ -255,6 +271,7 @@ ACTION_TEXT = {
     "close": (pgettext_lazy("cases", "Close"), gettext_lazy("Close the case")),
     "reopen": (gettext_lazy("Reopen"), gettext_lazy("Reopen the case")),
     "spot-check": (gettext_lazy("Spot check (抽查)"), gettext_lazy("Record the spot check")),
+    "guide-defect": (gettext_lazy("The item's guide is wrong"), gettext_lazy("Open a guide correction")),
 }
 
 
@@ -274,6 +291,9 @@ def _page(request, case: Case, *, failed=None, revealed=None, reveal_form=None, 
         form = failed[1] if failed and failed[0] == action else _form(action, case, user)
         title, button = ACTION_TEXT[action]
         forms.append(ActionForm(action, form, title, button))
+    if may_flag_guide(user, case, detail.events):
+        form = failed[1] if failed and failed[0] == "guide-defect" else _form("guide-defect", case, user)
+        forms.append(ActionForm("guide-defect", form, *ACTION_TEXT["guide-defect"]))
     may_tick = "milestone" in detail.allowed and may_act(user, case, "milestone")
     evaluation = detail.evaluation
     level_word = SCALE_WORDS[intake_config().scale][evaluation.level - 1] if evaluation else ""
@@ -342,7 +362,7 @@ def case_act(request, pk: int, action: str):
     status = 400
     if form.is_valid():
         try:
-            message = _perform(action, request.user.actor, case, form)
+            message = _perform(request, action, case, form)
         except TransitionError as exc:
             add_service_errors(form, exc)
             status = 409

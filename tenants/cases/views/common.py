@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tenants.accounts.roles import Perm, has_permission
-from tenants.cases.models import Case, CaseState, Opinion
+from tenants.cases.models import Case, CaseState, Opinion, Outcome, Verification
 from tenants.cases.selectors import (
     Rate,
     case_get,
@@ -20,6 +20,7 @@ from tenants.cases.selectors import (
     realname_callback_rate,
 )
 from tenants.cases.services.common import in_scope, is_tenant_wide, membership_unit
+from tenants.cases.services.root_cause import FLAG_STATES, guide_tags_of
 from tenants.evaluations.models import ReasonTag
 from tenants.organisation.models import Unit
 
@@ -39,6 +40,7 @@ ACTION_PERMS: dict[str, tuple[str, ...]] = {
     "close": (H, S_),
     "reopen": (S_, H),  # officers only after an "unsatisfied" opinion (may_act)
     "spot-check": (S_,),
+    "guide-defect": (H, S_),  # offered by may_flag_guide (not a state transition)
 }
 
 DUE_LABELS = {
@@ -85,6 +87,20 @@ def may_act(user, case: Case, action: str) -> bool:
     if action == "reopen" and not has_permission(role, S_):
         return has_permission(role, H) and case.evaluator_opinion == Opinion.UNSATISFIED
     return any(has_permission(role, p) for p in ACTION_PERMS[action])
+
+
+def may_flag_guide(user, case: Case, events) -> bool:
+    """Offer "the item's guide is wrong" (root cause in the catalogue) when the case has its outcome, was not
+    found mistaken or malicious, one of its reasons points at the guide, and it has not been said yet."""
+    if not any(has_permission(getattr(user, "role", None), p) for p in ACTION_PERMS["guide-defect"]):
+        return False
+    if case.state not in FLAG_STATES or case.transaction_id is None or case.outcome == Outcome.NOT_ADOPTED:
+        return False
+    if case.verification in (Verification.MISTAKEN, Verification.MALICIOUS):
+        return False
+    if any(e.kind == "guide_defect" for e in events):
+        return False
+    return bool(guide_tags_of(case))
 
 
 def may_reveal(user, case: Case) -> bool:
