@@ -11,6 +11,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenants.accounts.actors import Actor
+from tenants.appeals.demo import appeals_demo_seed
+from tenants.cases.demo import cases_demo_seed
 from tenants.catalog.models import ServiceItem
 from tenants.catalog.services import item_create
 from tenants.evaluations.models import Transaction
@@ -155,6 +157,11 @@ def demo_content_seed(*, slug: str, region_code: str, ratings: int = 3000) -> bo
         for window in windows[:6]:
             device_register(actor=actor, code=f"DEV-{window.code}", name="评价器", window=window)
         _ratings(actor, rng, items, windows, staff, ratings)
+        # the closed loop at work: cases in every state, and appeals (one upheld, one pending)
+        from tenants.demo import DEMO_PASSWORD  # late: tenants.demo imports this module
+
+        cases_demo_seed(actor=actor, rng=rng, password=DEMO_PASSWORD)
+        appeals_demo_seed(actor=actor, rng=rng, password=DEMO_PASSWORD)
         return True
 
 
