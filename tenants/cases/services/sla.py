@@ -24,7 +24,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.models import User
@@ -247,18 +246,17 @@ def _send(digests: dict[int, tuple[User, list[_Line]]], *, kind: str, level: int
     for person, lines in digests.values():
         n = len(lines)
         if kind == "reminder":
-            subject = ngettext(
-                "Case %(number)s: a deadline is near",
-                "%(n)d cases: deadlines are near",
-                n,
+            # two messages, not plural forms of one: the single case is named by its number
+            subject = (
+                _("Case %(number)s: a deadline is near") if n == 1 else _("%(n)d cases: deadlines are near")
             ) % {"n": n, "number": lines[0].number}
             intro = _("These cases reach a deadline soon. Act before it passes:")
             reference = "case-reminder"
         else:
-            subject = ngettext(
-                "Overdue case %(number)s escalated to you",
-                "%(n)d overdue cases escalated to you",
-                n,
+            subject = (
+                _("Overdue case %(number)s escalated to you")
+                if n == 1
+                else _("%(n)d overdue cases escalated to you")
             ) % {"n": n, "number": lines[0].number}
             intro = (
                 _("These cases missed a deadline and are escalated to you (supervision):")
