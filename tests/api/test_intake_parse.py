@@ -10,7 +10,13 @@ from api.intake_parse import rating_from_json
 from api.serializers_capture import BulkEvaluationItemSerializer
 from tenants.evaluations.services import EvaluationInput
 
-BASE = {"transaction": "T-1", "level": 1, "channel": "device", "idempotency_key": "k-1", "item_code": "ITEM-001"}
+BASE = {
+    "transaction": "T-1",
+    "level": 1,
+    "channel": "device",
+    "idempotency_key": "k-1",
+    "item_code": "ITEM-001",
+}
 
 VARIANTS = [
     {},
@@ -66,7 +72,10 @@ def test_quick_reading_agrees_with_the_serializer(variant):
 def test_plain_ratings_are_read_quickly():
     assert rating_from_json(BASE) is not None
     assert rating_from_json({**BASE, **VARIANTS[1]}).reason_tags == ["attitude", "long_wait"]
-    assert rating_from_json({**BASE, "rated_at": "2026-11-25T01:30:00Z"}).rated_at.utcoffset().total_seconds() == 0
+    assert (
+        rating_from_json({**BASE, "rated_at": "2026-11-25T01:30:00Z"}).rated_at.utcoffset().total_seconds()
+        == 0
+    )
     # what the serializer would change or refuse is left to it
     for variant in VARIANTS[6:]:
         assert rating_from_json({**BASE, **variant}) is None, variant

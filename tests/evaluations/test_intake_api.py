@@ -244,7 +244,12 @@ def test_single_rating_query_count_is_pinned(world, device, django_assert_max_nu
 
 def test_the_one_statement_path_leaves_refusals_and_revisions_to_the_general_path(world, device):
     # unknown codes are named by the general path's errors; nothing is registered
-    for field, value in (("item_code", "NOPE"), ("unit_code", "NOPE"), ("window_code", "H01"), ("staff_no", "X")):
+    for field, value in (
+        ("item_code", "NOPE"),
+        ("unit_code", "NOPE"),
+        ("window_code", "H01"),
+        ("staff_no", "X"),
+    ):
         response = post(device, rating(transaction=f"REFUSED-{field}", **{field: value}))
         assert response.status_code == 400 and response.json()["errors"][0]["field"] == field
     # a first rating, then its revision, then a bad review of it (which opens a case): one current rating
