@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from tenants.accounts.services import api_key_create, user_create
 from tenants.middleware import host_cache_clear
 from tenants.models import Tenant
 from tenants.services import control_plane_ensure, tenant_provision
+from tests.sms_gateway import TOKEN as SMS_GATEWAY_TOKEN
+from tests.sms_gateway import Gateway, running_gateway
 
 PASSWORD = "correct-horse-battery-9"
 NATIONAL_EMAIL = "national@test.example"
@@ -226,6 +229,24 @@ def build_capture_world(info: TenantInfo) -> CaptureWorld:
 @pytest.fixture
 def world(alpha) -> CaptureWorld:
     return build_capture_world(alpha)
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    """A local HTTP SMS gateway recording every POST (tests/sms_gateway.py): set `status`, `statuses` or
+    `answer` to change how it answers."""
+    with running_gateway() as state:
+        yield state
+
+
+@pytest.fixture
+def http_sms(settings, gateway) -> Gateway:
+    """The product configured to send SMS through the local gateway, with the bearer token `tests.sms_gateway.TOKEN`."""
+    settings.SMS_PROVIDER = "http"
+    settings.SMS_GATEWAY_URL = gateway.url
+    settings.SMS_GATEWAY_TOKEN = SMS_GATEWAY_TOKEN
+    settings.SMS_GATEWAY_TIMEOUT = 5
+    return gateway
 
 
 def committed(fn):

@@ -1,12 +1,8 @@
-"""Fixtures for the assisted channels: signed-in staff by role, a local SMS gateway, a PDF text reader."""
+"""Fixtures for the assisted channels: signed-in staff by role, a PDF text reader."""
 
 import base64
-import json
 import re
-import threading
 import zlib
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import Client
@@ -44,59 +40,6 @@ def admin(alpha) -> Client:
 @pytest.fixture
 def beta_admin(beta) -> Client:
     return _session(beta, beta.admin_email)
-
-
-@dataclass
-class Gateway:
-    """A real HTTP server on 127.0.0.1 standing in for the SMS provider: it records every POST."""
-
-    url: str = ""
-    requests: list[dict] = field(default_factory=list)
-    status: int = 200
-    answer: dict = field(default_factory=lambda: {"message_id": "gw-out-1"})
-
-    @property
-    def texts(self) -> list[str]:
-        return [r["json"]["text"] for r in self.requests]
-
-
-@pytest.fixture
-def gateway():
-    state = Gateway()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            state.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "json": json.loads(body.decode())}
-            )
-            payload = json.dumps(state.answer).encode()
-            self.send_response(state.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/sms/send"
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
-@pytest.fixture
-def http_sms(settings, gateway) -> Gateway:
-    """The product configured to send SMS through the local gateway."""
-    settings.SMS_PROVIDER = "http"
-    settings.SMS_GATEWAY_URL = gateway.url
-    settings.SMS_GATEWAY_TOKEN = "gateway-secret"
-    return gateway
 
 
 _STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)

@@ -85,7 +85,7 @@ def test_invitation_goes_out_through_the_http_gateway(world, integration, http_s
     body = response.json()
     assert body["phone"] == "138****8000" and body["transaction"] == "T-SMS-1"
     [sent] = http_sms.requests
-    assert sent["path"] == "/sms/send" and sent["headers"]["Authorization"] == "Bearer gateway-secret"
+    assert sent["path"] == "/sms/send" and sent["headers"]["Authorization"] == "Bearer gw-s3cret"
     assert sent["json"]["phone"] == PHONE
     for part in (
         "T-SMS-1",
@@ -101,7 +101,7 @@ def test_invitation_goes_out_through_the_http_gateway(world, integration, http_s
         invitation = SmsInvitation.objects.get()
         assert AuditEvent.objects.filter(action="sms.invite", target_id=str(invitation.pk)).exists()
     assert invitation.phone != PHONE and decrypt(invitation.phone) == PHONE
-    assert invitation.provider_message_id == "gw-out-1" and len(invitation.tag_codes) == 8
+    assert invitation.provider_message_id == "gw-1" and len(invitation.tag_codes) == 8
     assert invitation.expires_at - invitation.sent_at == timedelta(days=7)
     assert not invitation.answered
 

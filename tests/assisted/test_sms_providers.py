@@ -16,7 +16,7 @@ from tenants.assisted.sms_providers import (
 
 def test_http_adapter_posts_json_with_the_token_and_returns_the_gateways_id(gateway):
     provider = HttpGatewaySmsProvider(gateway.url, token="t0k3n")
-    assert provider.send("13800138000", "请回复1-5评价") == "gw-out-1"
+    assert provider.send("13800138000", "请回复1-5评价") == "gw-1"
     [sent] = gateway.requests
     assert sent["headers"]["Authorization"] == "Bearer t0k3n"
     assert sent["headers"]["Content-Type"].startswith("application/json")

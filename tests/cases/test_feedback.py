@@ -41,8 +41,8 @@ from tests.cases.conftest import EVALUATOR, SYSTEM, bad_case, past
 from tests.conftest import host_client, make_key
 from tests.notify import conftest as notify_fixtures
 
-# The notification tests' real SMTP server (aiosmtpd) and HTTP SMS gateway, as fixtures of this module.
-gateway, http_sms = notify_fixtures.gateway, notify_fixtures.http_sms
+# The notification tests' real SMTP server (aiosmtpd), as fixtures of this module (the HTTP SMS gateway is in
+# tests/conftest.py).
 smtp_server, smtp = notify_fixtures.smtp_server, notify_fixtures.smtp
 
 PHONE = EVALUATOR["phone"]

@@ -1,12 +1,9 @@
-"""A real SMTP server (aiosmtpd), a real HTTP SMS gateway, signed-in staff."""
+"""A real SMTP server (aiosmtpd), signed-in staff (the HTTP SMS gateway is in tests/conftest.py)."""
 
-import json
 import socket
-import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -63,60 +60,6 @@ def smtp(smtp_server, settings):
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.DEFAULT_FROM_EMAIL = "好差评 Cloud <noreply@haochaping.example>"
     return smtp_server
-
-
-@dataclass
-class Gateway:
-    """Records each POST; answers with the next status in `statuses` (then 200)."""
-
-    url: str = ""
-    requests: list[dict] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@pytest.fixture
-def gateway():
-    state = Gateway()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            with state.lock:
-                state.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
-                )
-                status = state.statuses.pop(0) if state.statuses else 200
-                number = len(state.requests)
-            payload = json.dumps(
-                {"message_id": f"gw-{number}"} if status == 200 else {"error": "busy"}
-            ).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/sms/send"
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
-@pytest.fixture
-def http_sms(gateway, settings):
-    settings.SMS_PROVIDER = "http"
-    settings.SMS_GATEWAY_URL = gateway.url
-    settings.SMS_GATEWAY_TOKEN = "gw-s3cret"
-    settings.SMS_GATEWAY_TIMEOUT = 5
-    return gateway
 
 
 def signed_in(info, role: str):
