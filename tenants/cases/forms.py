@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tenants.cases.models import CallbackMethod, CaseState, Opinion, Outcome, SpotCheckResult, Verification
-from tenants.cases.services.transitions import _OUTCOMES_FOR
+from tenants.cases.services.transitions import OUTCOMES_FOR
 from tenants.organisation.models import Unit
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -153,7 +153,7 @@ class ResolveForm(forms.Form):
 
     def __init__(self, *args, verification: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = _OUTCOMES_FOR.get(verification)
+        allowed = OUTCOMES_FOR.get(verification)
         if allowed:
             self.fields["outcome"].choices = [(v, label) for v, label in Outcome.choices if v in allowed]
         for n in range(1, MAX_STEPS + 1):

@@ -222,7 +222,7 @@ def _milestones(deadline: date | None, milestones, case: Case) -> list[Milestone
     return items
 
 
-_OUTCOMES_FOR = {
+OUTCOMES_FOR = {
     Verification.REASONABLE: (Outcome.FIXED, Outcome.LEDGER, Outcome.EXPLAINED),
     Verification.NEEDS_EXPLANATION: (Outcome.FIXED, Outcome.LEDGER, Outcome.EXPLAINED),
     Verification.MISTAKEN: (Outcome.EXPLAINED, Outcome.NOT_ADOPTED),
@@ -250,7 +250,7 @@ def case_resolve(
     require_state(case, "resolve")
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": [_("Choose one of %(all)s.") % {"all": ", ".join(Outcome.values)}]})
-    allowed = _OUTCOMES_FOR.get(case.verification, ())
+    allowed = OUTCOMES_FOR.get(case.verification, ())
     if outcome not in allowed:
         raise ValidationError(
             {
