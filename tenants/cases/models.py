@@ -6,9 +6,11 @@ Writes go through tenants.cases.services; reads through tenants.cases.selectors.
 """
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -285,7 +287,9 @@ def event_hash(
     created_at: datetime,
     prev_hash: str,
 ) -> str:
-    """sha256 over a canonical JSON of the event (sorted keys, no spaces, UTF-8, UTC time in microseconds)."""
+    """HMAC-SHA256, keyed with settings.CASES_CHAIN_KEY, over a canonical JSON of the event (sorted keys, no
+    spaces, UTF-8, UTC time in microseconds). Keyed: a plain hash could be recomputed by whoever rewrites rows in
+    the database; without the key, which is not in the database, an edited history cannot be made to verify."""
     payload = {
         "case": case_number,
         "seq": seq,
@@ -300,7 +304,7 @@ def event_hash(
         "prev": prev_hash,
     }
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(settings.CASES_CHAIN_KEY.encode(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
 class AppendOnlyQuerySet(models.QuerySet):

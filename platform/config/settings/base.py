@@ -287,6 +287,10 @@ IDENTITY_ENCRYPTION_KEYS = env.list(
 )
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY", default="dev-only-identity-hash-key")
 
+# --- case history (tenants/cases): each event's hash is keyed, so whoever edits the database cannot recompute
+# the chain without this key, which never lives in the database. Never rotate it: old chains would stop verifying.
+CASES_CHAIN_KEY = env("CASES_CHAIN_KEY", default="dev-only-case-chain-key")
+
 # --- SMS (tenants/assisted/sms_providers.py): "console" logs, "http" POSTs JSON to the gateway ----------
 SMS_PROVIDER = env("SMS_PROVIDER", default="console")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
