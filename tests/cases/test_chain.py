@@ -93,6 +93,25 @@ def test_a_rewritten_head_is_detected(world, people):
     assert (report.ok, report.first_bad_seq, report.reason) == (False, 3, "head does not match")
 
 
+def test_a_state_changed_in_the_database_without_its_events_is_detected(world, people):
+    case = _two_events(world, people)
+    with schema_context(world.info.schema):
+        Case.objects.filter(pk=case.pk).update(state="closed")
+        report = case_chain_verify(case=Case.objects.get(pk=case.pk))
+    assert (report.ok, report.reason) == (False, "state does not match its history")
+
+
+def test_hashes_cannot_be_recomputed_without_the_chain_key(world, people, settings):
+    case = _two_events(world, people)
+    with schema_context(world.info.schema):
+        first = CaseEvent.objects.filter(case=case).order_by("seq").first()
+        genuine = first.computed_hash(case.number)
+        settings.CASES_CHAIN_KEY = "a key a forger guessed"
+        forged = first.computed_hash(case.number)
+    # the stored hash is the deployment key's; whoever rewrites the history without that key cannot match it
+    assert genuine == first.hash and forged != first.hash
+
+
 def test_deleting_a_rating_takes_its_whole_case_with_it(world, people):
     # Test and retention clean-up delete ratings; the trigger lets events go only with their case.
     case = _two_events(world, people)

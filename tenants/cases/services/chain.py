@@ -19,8 +19,9 @@ class ChainReport:
 def case_chain_verify(*, case: Case) -> ChainReport:
     """Walk the events in order: seq runs 1..n without gaps, each event's prev_hash is the previous event's
     hash (the first one's is the genesis hash), each hash recomputes from the event's content, and the case's
-    head_hash and last_seq name the last event. A row edited in the database (possible only by dropping the
-    append-only trigger) fails its own hash; a deleted one breaks the sequence or the next link."""
+    head_hash and last_seq name the last event, whose state is the case's. A row edited in the database
+    (possible only by dropping the append-only trigger) fails its own hash, which cannot be recomputed without
+    the chain key; a deleted one breaks the sequence or the next link."""
     events = list(CaseEvent.objects.filter(case_id=case.pk).order_by("seq"))
     previous, expected_seq = GENESIS_HASH, 1
     for event in events:
@@ -33,4 +34,11 @@ def case_chain_verify(*, case: Case) -> ChainReport:
         previous, expected_seq = event.hash, expected_seq + 1
     if case.last_seq != len(events) or (case.head_hash or GENESIS_HASH) != previous:
         return ChainReport(False, len(events) + 1, len(events), case.head_hash, "head does not match")
+    # The row's state is what its history says: a case marked closed (or anything else) in the database
+    # without the events that lead there does not verify.
+    recorded = next((e.to_state for e in reversed(events) if e.to_state), None)
+    if recorded is not None and case.state != recorded:
+        return ChainReport(
+            False, len(events) + 1, len(events), case.head_hash, "state does not match its history"
+        )
     return ChainReport(True, None, len(events), case.head_hash)
