@@ -317,7 +317,11 @@ class CaseFeedbackInput(serializers.Serializer):
 
 class CaseOpinionInput(serializers.Serializer):
     opinion = serializers.ChoiceField(choices=Opinion.choices)
-    source = serializers.ChoiceField(choices=OpinionSource.choices)
+    # the status page and SMS replies record themselves (the evaluator's own answers): staff and work-order
+    # systems record what the evaluator said on the phone
+    source = serializers.ChoiceField(
+        choices=[(OpinionSource.PHONE.value, OpinionSource.PHONE.label)], default=OpinionSource.PHONE.value
+    )
     note = serializers.CharField(**_NOTE)
 
 

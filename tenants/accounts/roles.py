@@ -1,7 +1,7 @@
 """Roles and their permissions, defined once. Every server-side check goes through `has_permission`.
 
 Tenant roles live in tenant schemas; control-plane roles in the public schema. Machine roles are for API
-keys (rating devices, online platforms and hotlines, the national feed consumer).
+keys (rating devices, online platforms and hotlines, work-order systems, the national feed consumer).
 """
 
 from django.db import models
@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     # tenant machines
     DEVICE = "device", _("Rating device or kiosk")
     INTEGRATION = "integration", _("Business system integration")
+    WORK_ORDER = "work_order", _("Work-order or 12345 hotline system")
     WIDGET = "widget", _("Online rating widget (rates only)")
     # control plane people and machines
     NATIONAL_STAFF = "national_staff", _("National staff")
@@ -34,11 +35,12 @@ TENANT_ROLES = frozenset(
         Role.AUDITOR,
         Role.DEVICE,
         Role.INTEGRATION,
+        Role.WORK_ORDER,
         Role.WIDGET,
     }
 )
 CONTROL_PLANE_ROLES = frozenset({Role.NATIONAL_STAFF, Role.RESELLER_STAFF, Role.NATIONAL_FEED})
-MACHINE_ROLES = frozenset({Role.DEVICE, Role.INTEGRATION, Role.WIDGET, Role.NATIONAL_FEED})
+MACHINE_ROLES = frozenset({Role.DEVICE, Role.INTEGRATION, Role.WORK_ORDER, Role.WIDGET, Role.NATIONAL_FEED})
 # Roles for which a tenant (or production) can require two-factor sign-in.
 ADMIN_ROLES = frozenset({Role.TENANT_ADMIN, Role.SUPERVISOR, Role.NATIONAL_STAFF, Role.RESELLER_STAFF})
 
@@ -142,11 +144,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.SUBMIT_EVALUATIONS,
             Perm.REGISTER_TRANSACTIONS,
             Perm.RELAY_SMS,
-            # work-order and 12345 hotline systems drive cases through the API
-            Perm.VIEW_CASES,
-            Perm.HANDLE_CASES,
         }
     ),
+    # Work-order and 12345 hotline systems drive cases through the API (tenant-wide). A separate role: the
+    # platforms that submit ratings must not handle (close) the bad reviews they carry.
+    Role.WORK_ORDER: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_CASES, Perm.HANDLE_CASES}),
     # Its key sits in a public web page: it may rate and nothing else.
     Role.WIDGET: frozenset({Perm.SUBMIT_EVALUATIONS}),
     Role.NATIONAL_STAFF: frozenset(

@@ -205,6 +205,7 @@ class DeciderScope:
     tenant_wide: bool
     unit: Unit | None = None
     user_id: int | None = None
+    staff_id: int | None = None  # the decider's own Staff record: never decides about a rating of it
 
 
 def decider_scope(actor: Actor) -> DeciderScope | None:
@@ -223,17 +224,31 @@ def decider_scope(actor: Actor) -> DeciderScope | None:
     membership = membership_of(user)
     if membership is None:
         return DeciderScope(tenant_wide=True, user_id=user.pk)
-    return DeciderScope(tenant_wide=False, unit=membership.unit, user_id=user.pk)
+    return DeciderScope(
+        tenant_wide=False, unit=membership.unit, user_id=user.pk, staff_id=membership.staff_id
+    )
 
 
 def _strictly_above(outer: Unit, inner: Unit) -> bool:
     return outer.pk != inner.pk and unit_contains(outer=outer, inner=inner)
 
 
+def is_rated_staff(scope: DeciderScope | None, appeal: Appeal) -> bool:
+    """Whether the decider is the staff member the appealed rating is about."""
+    return (
+        scope is not None
+        and scope.staff_id is not None
+        and scope.staff_id == appeal.evaluation.transaction.staff_id
+    )
+
+
 def scope_covers(scope: DeciderScope | None, appeal: Appeal) -> bool:
-    """Whether this scope may decide this appeal: never the appellant's own; a unit-placed reviewer sits
-    strictly above the rated unit, the window and the appellant's unit."""
+    """Whether this scope may decide this appeal: never the appellant's own nor one about a rating of the
+    decider; a unit-placed reviewer sits strictly above the rated unit, the window and the appellant's
+    unit."""
     if scope is None or (scope.user_id is not None and scope.user_id == appeal.appellant_id):
+        return False
+    if is_rated_staff(scope, appeal):
         return False
     if scope.tenant_wide:
         return True
@@ -251,6 +266,8 @@ def _decidable(scope: DeciderScope) -> Q:
     q = Q()
     if scope.user_id is not None:
         q &= ~Q(appellant_id=scope.user_id)
+    if scope.staff_id is not None:
+        q &= ~Q(evaluation__transaction__staff_id=scope.staff_id)
     if scope.tenant_wide:
         return q
     unit = scope.unit

@@ -18,7 +18,14 @@ from tenants.accounts.actors import Actor
 from tenants.accounts.roles import Perm, has_permission
 from tenants.accounts.services import audit_record
 from tenants.appeals.models import Appeal, AppealEvidence, AppealSettings, AppealState, AppellantKind
-from tenants.appeals.selectors import appeal_may_decide, appeal_settings, appellant_kinds, user_of
+from tenants.appeals.selectors import (
+    appeal_may_decide,
+    appeal_settings,
+    appellant_kinds,
+    decider_scope,
+    is_rated_staff,
+    user_of,
+)
 from tenants.evaluations.models import Evaluation
 from tenants.organisation.selectors import membership_of
 from tenants.workcalendar.services import add_working_days
@@ -252,6 +259,8 @@ def appeal_decide(
     )
     if actor.kind == "user" and actor.id == appeal.appellant_id:
         raise PermissionDenied(_("Nobody decides their own appeal."))
+    if is_rated_staff(decider_scope(actor), appeal):
+        raise PermissionDenied(_("The rated staff member cannot decide an appeal about their own rating."))
     if not appeal_may_decide(actor=actor, appeal=appeal):
         raise PermissionDenied(_("Only a reviewer above the rated unit decides this appeal."))
     if appeal.state != AppealState.SUBMITTED:

@@ -185,7 +185,9 @@ def _walk(plan: str, case: Case, officer: User, supervisor: User, rng: random.Ra
         return _ledger(case, officer, rng, now)
     if plan == "overdue_ledger":
         case = _ledger(case, officer, rng, now)
-        Case.objects.filter(pk=case.pk).update(rectify_due=now - timedelta(days=2), escalation_level=2)
+        Case.objects.filter(pk=case.pk).update(
+            rectify_due=now - timedelta(days=2), escalation_level=2, escalated_step="rectify"
+        )
         return case
     if plan == "not_adopted":
         case = _verify(case, officer, rng, now, "malicious")
@@ -202,13 +204,15 @@ def _walk(plan: str, case: Case, officer: User, supervisor: User, rng: random.Ra
             case = case_assign(actor=officer.actor, case=case)
         late = timedelta(hours=rng.randint(2, 72))
         Case.objects.filter(pk=case.pk).update(
-            contact_due=now - late, escalation_level=1 if late.days < 2 else 2
+            contact_due=now - late, escalation_level=1 if late.days < 2 else 2, escalated_step="contact"
         )
         return case
     if plan == "overdue_feedback":
         case = _verify(case, officer, rng, now, "reasonable")
         Case.objects.filter(pk=case.pk).update(
-            feedback_due=now - timedelta(days=rng.randint(1, 4)), escalation_level=1
+            feedback_due=now - timedelta(days=rng.randint(1, 4)),
+            escalation_level=1,
+            escalated_step="feedback",
         )
         return case
     raise ValueError(plan)

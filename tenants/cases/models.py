@@ -172,6 +172,9 @@ class Case(models.Model):
     opinion_at = models.DateTimeField(null=True, blank=True)
     reopened_count = models.PositiveSmallIntegerField(default=0)
     escalation_level = models.PositiveSmallIntegerField(default=0)  # 0 none, 1 supervisor, 2 management
+    # The step (contact/feedback/rectify, selectors.due_of) the escalation is about: a case that moves on to
+    # another step starts again from level 0 (services.common.append_event).
+    escalated_step = models.CharField(max_length=10, blank=True, default="", db_default="")
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     # The hash chain's head (the newest event's hash) and its length: the receipt shown to the evaluator.
     head_hash = models.CharField(max_length=64, blank=True)

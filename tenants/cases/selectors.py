@@ -24,15 +24,15 @@ from tenants.cases.models import (
     LedgerMilestone,
     Opinion,
 )
-from tenants.cases.services.common import actions_allowed, is_tenant_wide, membership_unit
+from tenants.cases.services.common import STEP_STATES, actions_allowed, is_tenant_wide, membership_unit
 from tenants.evaluations.models import Evaluation
 from tenants.organisation.models import Unit
 from tenants.privacy.identity import identity_from_row
 
 S = CaseState
 # The deadline that applies in each open state (feedback_sent and closed have none left).
-_CONTACT_STATES = (S.NEW, S.ASSIGNED)
-_FEEDBACK_STATES = (S.CONTACTED, S.VERIFIED, S.PENDING_CONFIRMATION, S.RESOLVED)
+_CONTACT_STATES = STEP_STATES["contact"]
+_FEEDBACK_STATES = STEP_STATES["feedback"]
 
 
 def _end_of(day: date) -> datetime:

@@ -360,3 +360,22 @@ def test_indicators_count_current_revisions_and_keep_defaults_apart(scene):
     assert (figures["default_share"].numerator, figures["default_share"].denominator) == (1, 2)
     assert empty["good_rate"].value is None and other_unit["bad_rate"].denominator == 0
     assert hall == figures
+
+
+def test_the_rated_staff_member_never_decides_an_appeal_about_their_own_rating(scene):
+    (rating,) = bad_ratings(scene)
+    appeal = file(scene, scene.hall_officer, rating)  # the hall appeals a rating of S001
+    with schema_context(scene.schema):  # S001 is promoted to supervisor of the department, above the hall
+        from tenants.organisation.services import membership_set
+
+        membership_set(actor=SYSTEM, user=scene.staff, unit=scene.world.department, staff=scene.world.staff)
+        scene.staff.role = "supervisor"
+        scene.staff.save(update_fields=["role"])
+        assert not appeal_may_decide(actor=scene.staff.actor, appeal=appeal)
+        assert list(review_queue(actor=scene.staff.actor)) == []
+    with pytest.raises(PermissionDenied, match="rated staff member"):
+        decide(scene, scene.staff, appeal)
+    with schema_context(scene.schema):
+        assert Appeal.objects.get().state == AppealState.SUBMITTED
+        assert not Evaluation.objects.get(pk=rating.pk).excluded
+    assert decide(scene, scene.department_supervisor, appeal).state == AppealState.UPHELD

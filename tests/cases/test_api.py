@@ -77,14 +77,50 @@ def test_the_whole_loop_through_the_api(world, people):
     assert verify["ok"] is True and verify["head_hash"] == detail["head_hash"] == detail["events"][-1]["hash"]
 
 
-def test_an_integration_key_drives_a_case_for_a_named_officer(world, people):
+def test_a_work_order_key_drives_a_case_for_a_named_officer(world, people):
     case = bad_case(world)
-    integration = key_client(world.info.host, world.integration_key)
-    response = post(integration, f"/api/v1/cases/{case.pk}/assign", {"assignee": people.hall_officer.email})
+    work_order = key_client(world.info.host, make_key(world.info.schema, "work_order", "12345 hotline"))
+    assert [c["id"] for c in work_order.get("/api/v1/cases").json()["results"]] == [case.pk]
+    response = post(work_order, f"/api/v1/cases/{case.pk}/assign", {"assignee": people.hall_officer.email})
     assert response.status_code == 200, response.content
     assert response.json()["assignee"] == people.hall_officer.email
-    refused = post(integration, f"/api/v1/cases/{case.pk}/assign", {})
+    refused = post(work_order, f"/api/v1/cases/{case.pk}/assign", {})
     assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "assignee"
+
+
+def test_an_integration_key_that_submits_ratings_may_not_see_or_handle_cases(world, people):
+    case = bad_case(world)
+    integration = key_client(world.info.host, world.integration_key)
+    assert integration.get("/api/v1/cases").status_code == 403
+    assert integration.get(f"/api/v1/cases/{case.pk}").status_code == 403
+    for action, body in [
+        ("assign", {"assignee": people.hall_officer.email}),
+        ("close", {}),
+        ("opinion", {"opinion": "satisfied"}),
+    ]:
+        response = post(integration, f"/api/v1/cases/{case.pk}/{action}", body)
+        assert response.status_code == 403 and response["Content-Type"] == "application/problem+json"
+    with schema_context(world.info.schema):
+        assert CaseEvent.objects.filter(case_id=case.pk).count() == 1
+
+
+def test_the_api_records_phone_opinions_only(world, people):
+    case = bad_case(world)
+    officer = signed_in(world.info, people.officer)
+    base = f"/api/v1/cases/{case.pk}"
+    steps = [
+        ("assign", {}),
+        ("verify", {"verification": "reasonable", "note": "查看监控核实"}),
+        ("resolve", {"outcome": "fixed", "note": "已整改"}),
+        ("feedback", {"text": "已整改"}),
+    ]
+    for action, body in steps:
+        assert post(officer, f"{base}/{action}", body).status_code == 200, action
+    for source in ("status_page", "sms"):
+        refused = post(officer, f"{base}/opinion", {"opinion": "satisfied", "source": source})
+        assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "source"
+    response = post(officer, f"{base}/opinion", {"opinion": "satisfied"})
+    assert response.status_code == 200 and response.json()["opinion_source"] == "phone"
 
 
 def test_a_transition_the_state_does_not_allow_is_409_naming_the_allowed_ones(world, people):
@@ -136,7 +172,7 @@ def test_roles_and_unit_scope_are_403(world, people):
 
 def test_another_tenants_key_gets_404_and_changes_nothing(world, people, beta):
     case = bad_case(world)
-    beta_key = key_client(beta.host, make_key(beta.schema, "integration"))
+    beta_key = key_client(beta.host, make_key(beta.schema, "work_order"))
     assert beta_key.get(f"/api/v1/cases/{case.pk}").status_code == 404
     assert beta_key.get(f"/api/v1/cases/{case.pk}/verify").status_code == 404
     response = post(beta_key, f"/api/v1/cases/{case.pk}/assign", {"assignee": people.officer.email})

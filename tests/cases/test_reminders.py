@@ -212,6 +212,38 @@ def test_overdue_cases_go_to_the_supervisors_then_to_the_management_level(world,
     assert sorted(escalations[1]["to"]) == admin_ids
 
 
+def test_a_case_that_moves_on_to_the_next_step_escalates_again_from_the_supervisors(world, people):
+    schema = world.info.schema
+    officer = people.officer.actor
+    case = opened(world)
+    assert escalate(world, at(2025, 10, 10, 9, 0)) == 1  # late on contact: the supervisors
+    assert escalate(world, at(2025, 10, 12, 10, 0)) == 1  # still late: the management level
+    with time_machine.travel(at(2025, 10, 12, 11, 0), tick=False), schema_context(schema):
+        case = case_assign(actor=officer, case=case)
+        assert (case.escalation_level, case.escalated_step) == (2, "contact")  # still the contact step
+        case = case_contact(
+            actor=officer, case=case, at=timezone.now() - timedelta(minutes=5), method="phone", reached=True
+        )
+        assert (case.state, case.escalation_level, case.escalated_step) == (CaseState.CONTACTED, 0, "")
+        case = case_verify(actor=officer, case=case, verification="reasonable", note="属实")
+    # the feedback deadline is missed in its turn: the supervisors hear of it first, the management later
+    late = case.feedback_due + timedelta(minutes=1)
+    assert escalate(world, late) == 1
+    with schema_context(schema):
+        case.refresh_from_db()
+    assert (case.escalation_level, case.escalated_step) == (1, "feedback")
+    assert escalate(world, late + timedelta(hours=1)) == 0
+    assert escalate(world, late + timedelta(days=7)) == 1
+    escalations = [d for k, d in events(schema, case) if k == "escalated"]
+    assert [(d["level"], d["step"]) for d in escalations] == [
+        (1, "contact"),
+        (2, "contact"),
+        (1, "feedback"),
+        (2, "feedback"),
+    ]
+    assert len(mail(schema, "case-escalation-1")) == 2  # the tenant-wide supervisor, once per step
+
+
 def test_one_message_per_person_lists_all_their_cases(world, people):
     for n in range(3):
         opened(world, f"T-BAD-{n}")

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tenants.accounts.actors import Actor
 from tenants.accounts.models import AuditEvent
 from tenants.cases.models import Case, CaseState, LedgerMilestone
 from tenants.cases.selectors import (
@@ -292,6 +293,25 @@ def test_a_callback_in_the_future_is_refused(world, people, in_alpha):
     assert "at" in refused.value.message_dict
 
 
+def test_staff_and_keys_record_phone_opinions_only_the_evaluators_own_answers_come_from_the_system(
+    world, people, in_alpha
+):
+    officer = people.officer.actor
+    case = case_resolve(actor=officer, case=_to_verified(world, people), outcome="fixed", note="x")
+    case = case_feedback_send(actor=officer, case=case, text="已整改")
+    work_order = Actor(kind="api_key", id=1, label="12345 hotline", role="work_order")
+    for actor in (officer, work_order):
+        for source in ("status_page", "sms"):
+            with pytest.raises(ValidationError) as refused:
+                case_record_opinion(actor=actor, case=case, opinion="satisfied", source=source)
+            assert "source" in refused.value.message_dict
+    assert not case.events.filter(kind="opinion").exists()
+    case = case_record_opinion(actor=officer, case=case, opinion="unsatisfied", source="phone", note="电话")
+    assert (case.evaluator_opinion, case.opinion_source) == ("unsatisfied", "phone")
+    case = case_record_opinion(actor=SYSTEM, case=case, opinion="satisfied", source="sms")
+    assert (case.evaluator_opinion, case.opinion_source) == ("satisfied", "sms")
+
+
 # --- reopen ------------------------------------------------------------------------------------------------
 def test_an_unsatisfied_evaluator_lets_the_officer_reopen(world, people, in_alpha):
     officer = people.officer.actor
@@ -312,6 +332,28 @@ def test_supervisors_reopen_a_closed_case(world, people, in_alpha):
     case = case_reopen(actor=people.supervisor.actor, case=case, note="抽查发现未整改到位")
     assert (case.state, case.reopened_count, case.closed_at) == (S.ASSIGNED, 1, None)
     assert case_chain_verify(case=case).ok
+
+
+def test_a_reopened_real_name_case_is_called_back_again_and_closes(world, people, in_alpha):
+    officer = people.officer.actor
+    case = _finish(
+        people, case_resolve(actor=officer, case=_to_verified(world, people), outcome="fixed", note="x")
+    )
+    case = case_reopen(actor=people.supervisor.actor, case=case, note="抽查发现未整改到位")
+    assert (case.state, case.contacted_at) == (S.ASSIGNED, None)
+    assert case.callbacks.count() == 2  # the first round's callbacks stay recorded
+    assert realname_callback_rate().numerator == 0  # not called back in this round yet
+    with pytest.raises(TransitionError):  # a real-name case is verified after a new callback
+        case_verify(actor=officer, case=case, verification="reasonable", note="x")
+    case = case_contact(actor=officer, case=case, at=past(minutes=1), method="phone", reached=True)
+    assert case.state == S.CONTACTED and case.contacted_at is not None
+    case = case_verify(actor=officer, case=case, verification="reasonable", note="再次核实")
+    case = case_resolve(actor=officer, case=case, outcome="fixed", note="重新整改")
+    case = _finish(people, case)
+    assert (case.state, case.reopened_count) == (S.CLOSED, 1)
+    assert case.callbacks.count() == 3 and case_chain_verify(case=case).ok
+    rate_now = realname_callback_rate()
+    assert (rate_now.numerator, rate_now.denominator) == (1, 1)
 
 
 def test_a_new_bad_rating_after_closing_opens_a_new_case(world, people, in_alpha):
@@ -364,6 +406,54 @@ def test_identity_is_revealed_to_the_assignee_and_supervisors_only_and_audited(w
     reveals = AuditEvent.objects.filter(action="identity.reveal", target_type="Case", target_id=str(case.pk))
     assert sorted(reveals.values_list("actor_label", "reason")) == sorted(
         [(people.officer.email, "回访需要联系电话"), (people.supervisor.email, "督办回访")]
+    )
+
+
+def test_the_rated_staff_member_neither_handles_the_case_nor_sees_who_rated(world, people, in_alpha):
+    from tenants.evaluations.models import Transaction
+    from tenants.organisation.services import membership_set
+
+    case = bad_case(world, realname=True)
+    Transaction.objects.filter(pk=case.transaction_id).update(staff=world.staff)  # S001 was rated
+    # the hall officer is S001's account; the supervisor has a staff record too, another one
+    membership_set(actor=SYSTEM, user=people.hall_officer, unit=world.hall, staff=world.staff)
+    with pytest.raises(PermissionDenied, match="own rating"):  # not by themselves
+        case_assign(actor=people.hall_officer.actor, case=case)
+    with pytest.raises(ValidationError) as refused:  # nor by anyone else
+        case_assign(actor=people.supervisor.actor, case=case, assignee=people.hall_officer)
+    assert "own rating" in refused.value.message_dict["assignee"][0]
+    assert case.events.count() == 1 and Case.objects.get(pk=case.pk).assignee is None
+    # assigned before the staff record was linked: still no reveal
+    case = case_assign(actor=people.supervisor.actor, case=case, assignee=people.officer)
+    Case.objects.filter(pk=case.pk).update(assignee=people.hall_officer)
+    case = Case.objects.get(pk=case.pk)
+    with pytest.raises(PermissionDenied, match="own rating"):
+        case_identity_reveal(actor=people.hall_officer.actor, case=case, reason="回访需要联系电话")
+    assert not AuditEvent.objects.filter(action="identity.reveal").exists()
+    with pytest.raises(PermissionDenied, match="own rating"):  # nor handle it in any other way
+        case_contact(
+            actor=people.hall_officer.actor, case=case, at=past(minutes=1), method="phone", reached=True
+        )
+    assert case.callbacks.count() == 0
+    # another officer handles it, and sees the evaluator while the callback is due
+    case = case_assign(actor=people.supervisor.actor, case=case, assignee=people.officer)
+    assert (
+        case_identity_reveal(actor=people.officer.actor, case=case, reason="回访需要联系电话").phone
+        == "13800138000"
+    )
+
+
+def test_the_assignee_sees_the_evaluator_only_while_the_callback_is_due(world, people, in_alpha):
+    officer = people.officer.actor
+    case = _to_verified(world, people)  # assigned → contacted (revealed for the call) → verified
+    with pytest.raises(PermissionDenied):
+        case_identity_reveal(actor=officer, case=case, reason="想再看看")
+    case = case_resolve(actor=officer, case=case, outcome="fixed", note="x")
+    with pytest.raises(PermissionDenied):
+        case_identity_reveal(actor=officer, case=case, reason="想再看看")
+    # a supervisor with the reveal permission still may (audited)
+    assert (
+        case_identity_reveal(actor=people.supervisor.actor, case=case, reason="督办回访核查").name == "李小明"
     )
 
 

@@ -6,15 +6,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.roles import Perm, has_permission
 from tenants.accounts.services import audit_record
 from tenants.cases.models import GENESIS_HASH, Case, CaseEvent, CaseSettings, CaseState, event_hash
+from tenants.evaluations.models import Transaction
 from tenants.organisation.models import Membership, Unit
 from tenants.workcalendar.services import WorkCalendar, deadline_at, work_calendar
 
 S = CaseState
+RATED_STAFF_REFUSED = gettext_lazy("The rated staff member cannot handle the case about their own rating.")
 # action → the states it may start from. One table: the services check it, the refusal names it, and the UI
 # and the API can ask `actions_allowed(case)` what to offer.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -40,6 +43,19 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "reopen": (S.FEEDBACK_SENT, S.CLOSED),
     "spot-check": (S.CLOSED,),
 }
+
+
+# step → the open states at it: each has its own deadline (selectors.due_of) and its own escalation.
+STEP_STATES: dict[str, tuple[str, ...]] = {
+    "contact": (S.NEW, S.ASSIGNED),
+    "feedback": (S.CONTACTED, S.VERIFIED, S.PENDING_CONFIRMATION, S.RESOLVED),
+    "rectify": (S.LEDGER,),
+}
+
+
+def step_of(state: str) -> str:
+    """The step of an open state with a deadline (contact, feedback, rectify); "" once feedback is sent."""
+    return next((step for step, states in STEP_STATES.items() if state in states), "")
 
 
 class TransitionError(ValidationError):
@@ -85,6 +101,22 @@ def is_tenant_wide(actor: Actor) -> bool:
     )
 
 
+def rated_staff_id(case: Case) -> int | None:
+    """The Staff record of the rated transaction's staff member (None for a complaint or no staff)."""
+    if case.transaction_id is None:
+        return None
+    return Transaction.objects.filter(pk=case.transaction_id).values_list("staff_id", flat=True).first()
+
+
+def is_rated_staff(user_id: int | None, case: Case) -> bool:
+    """Whether the account is the staff member the case's rating is about (its Membership's staff record):
+    they never handle that case nor see who rated them."""
+    if user_id is None or case.transaction_id is None:
+        return False
+    staff_id = Membership.objects.filter(user_id=user_id).values_list("staff_id", flat=True).first()
+    return staff_id is not None and staff_id == rated_staff_id(case)
+
+
 def in_scope(actor: Actor, unit: Unit, *, scope_unit: Unit | None = None) -> bool:
     if is_tenant_wide(actor):
         return True
@@ -93,8 +125,9 @@ def in_scope(actor: Actor, unit: Unit, *, scope_unit: Unit | None = None) -> boo
 
 
 def require(actor: Actor, case: Case | None, *perms: str, unit: Unit | None = None) -> None:
-    """The actor's role has one of `perms`, and the case (or `unit`) is within its reach. The system actor
-    (jobs, the status page, the SMS relay) is trusted."""
+    """The actor's role has one of `perms`, and the case (or `unit`) is within its reach; the person the
+    case's rating is about never handles it. The system actor (jobs, the status page, the SMS relay) is
+    trusted."""
     if actor.kind == "system":
         return
     if not any(has_permission(actor.role, p) for p in perms):
@@ -102,6 +135,8 @@ def require(actor: Actor, case: Case | None, *perms: str, unit: Unit | None = No
     target = unit if unit is not None else case.unit
     if not in_scope(actor, target):
         raise PermissionDenied(_("This case belongs to a unit outside yours."))
+    if case is not None and actor.kind == "user" and is_rated_staff(actor.id, case):
+        raise PermissionDenied(RATED_STAFF_REFUSED)
 
 
 def lock(case: Case) -> Case:
@@ -191,6 +226,9 @@ def append_event(
     )
     event.save()
     case.state = to_state
+    if case.escalation_level and case.escalated_step != step_of(to_state):
+        # the escalated deadline is met or moot: the next step's deadline escalates from the start again
+        case.escalation_level, case.escalated_step = 0, ""
     case.last_seq, case.head_hash = event.seq, event.hash
     case.save()
     if audit:

@@ -8,7 +8,8 @@ Both sweeps run per tenant from Celery beat (tenants/cases/tasks.py) and are saf
 - a reminder is recorded on the case (`last_reminded_at`, event "reminder_sent") and is sent once per
   deadline: not again while `last_reminded_at` is at or after that deadline's reminder point;
 - an escalation raises `escalation_level` (event "escalated") and only ever from the level below, so a
-  retried or overlapping sweep finds nothing left to do;
+  retried or overlapping sweep finds nothing left to do; the level is that of one step (`escalated_step`:
+  contact, feedback or rectification) and drops to 0 when the case moves on to another step;
 - the people told get one e-mail per sweep chunk listing their cases (a supervisor with 300 overdue cases
   gets a few messages, not 300), queued with the events and sent only if they commit.
 """
@@ -31,7 +32,7 @@ from tenants.accounts.roles import MACHINE_ROLES, TENANT_ROLES, Perm, Role, has_
 from tenants.accounts.services import audit_record
 from tenants.cases.models import Case, CaseSettings, CaseState
 from tenants.cases.selectors import due_of, overdue_q
-from tenants.cases.services.common import append_event
+from tenants.cases.services.common import STEP_STATES, append_event
 from tenants.notify.models import NotifyChannel
 from tenants.notify.services import notify_send
 from tenants.organisation.models import Unit
@@ -43,8 +44,8 @@ ACTOR = Actor.system("case-deadlines")
 CHUNK = 100  # cases per transaction (and at most per e-mail)
 S = CaseState
 # The states whose deadline is contact / feedback / rectification (tenants.cases.selectors.due_of).
-_CONTACT = (S.NEW, S.ASSIGNED)
-_FEEDBACK = (S.CONTACTED, S.VERIFIED, S.PENDING_CONFIRMATION, S.RESOLVED)
+_CONTACT = STEP_STATES["contact"]
+_FEEDBACK = STEP_STATES["feedback"]
 
 _PEOPLE = sorted(TENANT_ROLES - MACHINE_ROLES)
 # Who hears what: the officers who handle a unit's cases; the supervisors (level 1); the management level
@@ -375,7 +376,8 @@ def cases_escalate_overdue(*, now: datetime | None = None, calendar: WorkCalenda
     """Escalate open cases past the deadline of their current step (selectors.overdue_q): to level 1 (the
     supervisors of the unit and tenant-wide ones) at once; to level 2 (the management level: the tenant's
     administrators) once the deadline is `escalate_management_days` working days behind. Each escalation is
-    an "escalated" event. A case reopened starts again from level 0. Returns the number of escalations."""
+    an "escalated" event. The level belongs to the step it was raised for (`escalated_step`): a case that moves
+    on to another step, or is reopened, starts again from level 0. Returns the number of escalations."""
     now = now or timezone.now()
     cal = calendar if calendar is not None else work_calendar()
     settings = CaseSettings.current()
@@ -397,7 +399,7 @@ def _escalate(*, level: int, condition: Q, now: datetime) -> int:
             for case in cases:
                 step, due = due_of(case)
                 people = directory.supervisors(case) if level == 1 else directory.management(case)
-                case.escalation_level = level
+                case.escalation_level, case.escalated_step = level, step
                 append_event(
                     case,
                     actor=ACTOR,

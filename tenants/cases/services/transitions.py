@@ -29,12 +29,15 @@ from tenants.cases.models import (
     Verification,
 )
 from tenants.cases.services.common import (
+    RATED_STAFF_REFUSED,
     TransitionError,
     append_event,
     clean_note,
     deadlines,
     in_scope,
+    is_rated_staff,
     lock,
+    rated_staff_id,
     require,
     require_state,
 )
@@ -45,6 +48,7 @@ from tenants.privacy.services import identity_reveal
 S = CaseState
 MAX_MILESTONES = 20
 CLOCK_SKEW = timedelta(minutes=5)  # a callback may be recorded with a time a little ahead of ours
+CALLBACK_STATES = (S.ASSIGNED, S.CONTACTED)  # the assignee sees the evaluator to call back
 
 
 # --- assignment --------------------------------------------------------------------------------------------
@@ -66,6 +70,8 @@ def case_assign(*, actor: Actor, case: Case, assignee: User | None = None, note:
     membership = Membership.objects.select_related("unit").filter(user=assignee).first()
     if membership is None or not case.unit.path.startswith(membership.unit.path):
         raise ValidationError({"assignee": [_("The officer's unit must contain the case's unit.")]})
+    if membership.staff_id is not None and membership.staff_id == rated_staff_id(case):
+        raise ValidationError({"assignee": [RATED_STAFF_REFUSED]})
     previous = case.assignee_id
     case.assignee = assignee
     append_event(
@@ -368,8 +374,9 @@ def case_feedback_send(*, actor: Actor, case: Case, text: str) -> Case:
 @transaction.atomic
 def case_record_opinion(*, actor: Actor, case: Case, opinion: str, source: str, note: str = "") -> Case:
     """The evaluator's opinion of the rectification: satisfied / unsatisfied, from the status page, an SMS
-    reply (both as the system actor) or a phone call (an officer). A later answer replaces an earlier one
-    (both stay in the history). "Unsatisfied" makes a reopen available to the case's officers."""
+    reply (both only as the system actor: the evaluator's own answers) or a phone call (an officer or a
+    work-order key saying what the evaluator said). A later answer replaces an earlier one (both stay in the
+    history). "Unsatisfied" makes a reopen available to the case's officers."""
     case = lock(case)
     require(actor, case, Perm.HANDLE_CASES)
     require_state(case, "opinion")
@@ -378,6 +385,14 @@ def case_record_opinion(*, actor: Actor, case: Case, opinion: str, source: str, 
         errors["opinion"] = [_("Choose one of %(all)s.") % {"all": ", ".join(Opinion.values)}]
     if source not in OpinionSource.values:
         errors["source"] = [_("Choose one of %(all)s.") % {"all": ", ".join(OpinionSource.values)}]
+    elif source != OpinionSource.PHONE and actor.kind != "system":
+        # the status page and SMS replies are the evaluator's own answers; staff and keys record a call
+        errors["source"] = [
+            _(
+                "Only the evaluator answers on the status page or by SMS; "
+                "staff record what the evaluator said on the phone."
+            )
+        ]
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -421,8 +436,9 @@ def case_close(*, actor: Actor, case: Case, note: str = "") -> Case:
 
 @transaction.atomic
 def case_reopen(*, actor: Actor, case: Case, note: str) -> Case:
-    """feedback_sent/closed → assigned, for another round (reopened_count + 1, deadlines restart now).
-    Supervisors may always; the case's officers when the evaluator said "unsatisfied"."""
+    """feedback_sent/closed → assigned, for another round (reopened_count + 1, deadlines restart now, the
+    evaluator to be called back again). Supervisors may always; the case's officers when the evaluator said
+    "unsatisfied"."""
     case = lock(case)
     supervisor = actor.kind == "system" or has_permission(actor.role, Perm.SUPERVISE_CASES)
     if supervisor:
@@ -447,12 +463,16 @@ def case_reopen(*, actor: Actor, case: Case, note: str) -> Case:
         "outcome": case.outcome,
         "opinion": case.evaluator_opinion,
         "closed_at": case.closed_at,
+        "contacted_at": case.contacted_at,
     }
     case.contact_due, case.feedback_due, case.rectify_due = deadlines(now, CaseSettings.current())
     case.verification = case.outcome = case.evaluator_opinion = case.opinion_source = ""
     case.resolved_at = case.feedback_at = case.closed_at = case.opinion_at = case.verified_at = None
+    # the new round starts with a new callback (the earlier ones stay recorded): the first one to reach the
+    # evaluator contacts the case again, and a real-name case is verified and closed only after it
+    case.contacted_at = None
     case.ledger_deadline = None
-    case.escalation_level, case.last_reminded_at = 0, None
+    case.escalation_level, case.escalated_step, case.last_reminded_at = 0, "", None
     case.reopened_count += 1
     append_event(
         case,
@@ -490,12 +510,14 @@ def case_spot_check(*, actor: Actor, case: Case, result: str, note: str = "") ->
 
 def case_identity_reveal(*, actor: Actor, case: Case, reason: str) -> Identity:
     """The evaluator's identity in clear, for the callback: only the case's assigned officer (while the case
-    is open) or a supervisor with the reveal permission, with a reason; audited (who, when, why) by
-    tenants.privacy.services.identity_reveal."""
+    waits for its callback: assigned or contacted) or a supervisor with the reveal permission, with a reason;
+    never the rated staff member; audited (who, when, why) by tenants.privacy.services.identity_reveal."""
     if case.evaluation_id is None:
         raise ValidationError({"case": [_("This case has no rating, so no evaluator identity.")]})
+    if actor.kind == "user" and is_rated_staff(actor.id, case):
+        raise PermissionDenied(RATED_STAFF_REFUSED)
     is_assignee = actor.kind == "user" and actor.id is not None and actor.id == case.assignee_id
-    if is_assignee and case.is_open and in_scope(actor, case.unit):
+    if is_assignee and case.state in CALLBACK_STATES and in_scope(actor, case.unit):
         perm = Perm.HANDLE_CASES
     elif has_permission(actor.role, Perm.SUPERVISE_CASES):
         perm = Perm.REVEAL_IDENTITY

@@ -38,7 +38,7 @@ from tenants.cases.services import (
     case_spot_check,
     case_verify,
 )
-from tenants.cases.services.common import is_tenant_wide, membership_unit
+from tenants.cases.services.common import is_rated_staff, is_tenant_wide, membership_unit, rated_staff_id
 from tenants.cases.services.feedback import case_feedback_deliver
 from tenants.cases.services.root_cause import case_flag_guide_defect
 from tenants.cases.views.common import (
@@ -126,11 +126,14 @@ HANDLER_ROLES = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.HANDLE
 
 
 def officers_for(case: Case):
-    """Active accounts that handle cases, placed in the case's unit or a unit above it."""
+    """Active accounts that handle cases, placed in the case's unit or a unit above it; not the rated staff
+    member (case_assign refuses them)."""
     ancestors = [int(p) for p in case.unit.path.strip("/").split("/") if p]
-    return User.objects.filter(
-        is_active=True, role__in=HANDLER_ROLES, membership__unit_id__in=ancestors
-    ).order_by("email")
+    officers = User.objects.filter(is_active=True, role__in=HANDLER_ROLES, membership__unit_id__in=ancestors)
+    staff_id = rated_staff_id(case)
+    if staff_id is not None:
+        officers = officers.exclude(membership__staff_id=staff_id)
+    return officers.order_by("email")
 
 
 def _form(action: str, case: Case, user, data=None):
@@ -139,7 +142,7 @@ def _form(action: str, case: Case, user, data=None):
         return f.AssignForm(
             data,
             officers=officers_for(case),
-            self_allowed=has_permission(user.role, Perm.HANDLE_CASES),
+            self_allowed=has_permission(user.role, Perm.HANDLE_CASES) and not is_rated_staff(user.pk, case),
             prefix="assign",
         )
     if action == "resolve":

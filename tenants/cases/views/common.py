@@ -19,8 +19,9 @@ from tenants.cases.selectors import (
     due_of,
     realname_callback_rate,
 )
-from tenants.cases.services.common import in_scope, is_tenant_wide, membership_unit
+from tenants.cases.services.common import in_scope, is_rated_staff, is_tenant_wide, membership_unit
 from tenants.cases.services.root_cause import FLAG_STATES, guide_tags_of
+from tenants.cases.services.transitions import CALLBACK_STATES
 from tenants.evaluations.models import ReasonTag
 from tenants.organisation.models import Unit
 
@@ -104,12 +105,13 @@ def may_flag_guide(user, case: Case, events) -> bool:
 
 
 def may_reveal(user, case: Case) -> bool:
-    """The assigned officer while the case is open, or a supervisor who may reveal identities
-    (case_identity_reveal decides; this only decides whether to offer the form)."""
-    if case.evaluation_id is None or not case.realname:
+    """The assigned officer while the case waits for its callback, or a supervisor who may reveal
+    identities; never the rated staff member (case_identity_reveal decides; this only decides whether to
+    offer the form)."""
+    if case.evaluation_id is None or not case.realname or is_rated_staff(user.pk, case):
         return False
     role = getattr(user, "role", None)
-    if case.assignee_id == user.pk and case.is_open and has_permission(role, H):
+    if case.assignee_id == user.pk and case.state in CALLBACK_STATES and has_permission(role, H):
         return True
     return has_permission(role, S_) and has_permission(role, Perm.REVEAL_IDENTITY)
 
