@@ -4,6 +4,7 @@ Only data committed outside test transactions is visible to gunicorn: the sessio
 beta, their administrators). Never run `playwright install`; the Debian Chromium is used.
 """
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,6 +29,11 @@ def live_url(subprocess_env, tmp_path_factory) -> Iterator[Callable[[str | None,
             return f"http://{host}:{port}/{path.lstrip('/')}"
 
         yield url
+
+
+# Lets context.route() see the requests of pages controlled by a service worker (the kiosk), so a test can cut
+# them off: Playwright's offline switch alone does not reach them (microsoft/playwright#2311).
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 
 @pytest.fixture

@@ -43,6 +43,31 @@ def set_up_device(page, live_url, key):
     assert not [c for c in page.context.cookies() if key in c["value"]]
 
 
+API = "**/api/v1/**"
+
+
+def _cut(route):
+    route.abort("internetdisconnected")
+
+
+# a request as the kiosk's own code makes it: does anything get through?
+PROBE = """() => fetch("/api/v1/device", {
+    headers: {Authorization: "Api-Key " + localStorage.getItem("hcp.device.key")}, credentials: "omit"
+}).then((r) => String(r.status), () => "failed")"""
+
+
+def go_offline(context):
+    """The hall's network is down: the browser says so and nothing it sends arrives — the service worker's
+    requests included, which Playwright's offline switch alone lets through (microsoft/playwright#2311)."""
+    context.route(API, _cut)
+    context.set_offline(True)
+
+
+def go_online(context):
+    context.unroute(API, _cut)
+    context.set_offline(False)
+
+
 def wait_for_rate_screen(page):
     page.locator("#screen-rate").wait_for(state="visible", timeout=15_000)
 
@@ -100,7 +125,7 @@ def test_rate_good_bad_and_offline_then_sync_exactly_once(
     assert len(rows(django_db_blocker, world)) == 3
 
     # --- offline: two ratings queue up, the badge says so, nothing reaches the server --------------------
-    context.set_offline(True)
+    go_offline(context)
     page.get_by_role("button", name="好", exact=True).click()
     wait_for_rate_screen(page)
     page.get_by_role("button", name="一般", exact=True).click()
@@ -118,6 +143,8 @@ def test_rate_good_bad_and_offline_then_sync_exactly_once(
     page.get_by_role("button", name="很好", exact=True).wait_for()
     assert world.window_name in page.locator("#kiosk-window").inner_text()
     assert badge.get_attribute("data-count") == "2"
+    # the reloaded page is the service worker's: its requests must not reach the server either
+    assert page.evaluate(PROBE) == "failed"
     page.get_by_role("button", name="差", exact=True).click()
     page.get_by_role("button", name="多次跑动").click()
     page.locator("#reasons-submit").click()
@@ -126,7 +153,7 @@ def test_rate_good_bad_and_offline_then_sync_exactly_once(
     assert len(rows(django_db_blocker, world)) == 3
 
     # --- back online: the queue drains and each rating is stored exactly once ----------------------------
-    context.set_offline(False)
+    go_online(context)
     badge.wait_for(state="hidden", timeout=20_000)
     assert queue_count(page) == 0
     stored = rows(django_db_blocker, world)

@@ -4,7 +4,16 @@
 "use strict";
 var CACHE = "hcp-device-v1";
 
-self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("install", function (event) {
+  // API calls bypass this worker altogether where the browser can route statically (Chromium 123+): they are
+  // never cached here, and the page's own offline handling then sees exactly what the network does.
+  if (event.addRoutes) {
+    event.waitUntil(
+      event.addRoutes({ condition: { urlPattern: "/api/*" }, source: "network" }).catch(function () {})
+    );
+  }
+  self.skipWaiting();
+});
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 
 // The kiosk page tells us what it is made of (its own URL, stylesheets, scripts), so that the very first
