@@ -12,11 +12,9 @@ from datetime import datetime
 from django.utils import timezone
 
 from api.serializers_capture import MAX_COMMENT_BYTES_GUARD
-from tenants.evaluations.models import Channel, Stage
+from tenants.evaluations.models import CHANNEL_CODES, STAGE_CODES, Stage
 from tenants.evaluations.services import EvaluationInput
 
-_CHANNELS = frozenset(Channel.values)
-_STAGES = frozenset(Stage.values)
 # field → max length, as declared on the serializer
 _CODES = {"item_code": 64, "unit_code": 64, "window_code": 64, "staff_no": 32, "platform_code": 64}
 _PLAIN_KEYS = frozenset(
@@ -59,7 +57,12 @@ def rating_from_json(raw, *, keyed: bool = True) -> EvaluationInput | None:
     if type(raw) is not dict or not raw.keys() <= (_PLAIN_KEYS if keyed else _SINGLE_KEYS):
         return None
     level, channel, stage = raw.get("level"), raw.get("channel"), raw.get("stage", Stage.FINISHED)
-    if type(level) is not int or not 1 <= level <= 5 or channel not in _CHANNELS or stage not in _STAGES:
+    if (
+        type(level) is not int
+        or not 1 <= level <= 5
+        or channel not in CHANNEL_CODES
+        or stage not in STAGE_CODES
+    ):
         return None
     number, key = raw.get("transaction"), raw.get("idempotency_key")
     if not _text(number, 64) or (keyed and not _text(key, 100)):

@@ -64,6 +64,8 @@ RETURNING id, transaction_id, guide_version_id, created_at
 
 
 def pg_text_array(values: list[str]) -> str:
+    """A text[] literal, for arrays passed inside arrays (one row's tags among a batch's), which unnest cannot
+    take as a 2-D array when the rows' lengths differ."""
     return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 

@@ -41,6 +41,9 @@ SCALE_WORDS = {
     Scale.SATISFACTION: ("非常满意", "满意", "基本满意", "不满意", "非常不满意"),
 }
 BAD_LEVELS = (4, 5)
+# TextChoices.values builds a new list on every access; intake checks every rating against these sets.
+CHANNEL_CODES = frozenset(Channel.values)
+STAGE_CODES = frozenset(Stage.values)
 
 
 class EvaluationPolicy(models.Model):

@@ -19,7 +19,16 @@ from tenants.accounts.services import audit_record
 from tenants.cases.services.opening import cases_open_for_ratings
 from tenants.catalog.models import PromiseType, ServiceItem
 from tenants.evaluations import intake_fast
-from tenants.evaluations.models import BAD_LEVELS, ApplicantType, Channel, Evaluation, Stage, Transaction
+from tenants.evaluations.models import (
+    BAD_LEVELS,
+    CHANNEL_CODES,
+    STAGE_CODES,
+    ApplicantType,
+    Channel,
+    Evaluation,
+    Stage,
+    Transaction,
+)
 from tenants.evaluations.selectors import IntakeConfig, intake_config
 from tenants.organisation.models import Device, Platform, Staff, Unit, UnitKind
 from tenants.privacy.identity import Identity, identity_from_input
@@ -29,9 +38,6 @@ from tenants.workcalendar.services import add_working_days
 
 MAX_ANSWERS = 30
 MAX_ANSWER_LENGTH = 500
-# TextChoices.values builds a new list on every access; checked once per rating, so kept as sets.
-_CHANNELS = frozenset(Channel.values)
-_STAGES = frozenset(Stage.values)
 
 
 @dataclass
@@ -99,7 +105,7 @@ def _resolve(model, field_name: str, value: str, label: str, **extra):
 
 def transaction_register(*, actor: Actor, data: TransactionInput) -> Transaction:
     """Create a transaction; its deadline is counted in working days from the day after receipt."""
-    if data.channel not in Channel.values:
+    if data.channel not in CHANNEL_CODES:
         raise _err("channel", _("Unknown channel “%(c)s”.") % {"c": data.channel})
     if Transaction.objects.filter(number=data.number).exists():
         raise _err("number", _("Transaction “%(n)s” is already registered.") % {"n": data.number})
@@ -165,14 +171,14 @@ def transactions_register(*, actor: Actor, items: list[TransactionInput]) -> lis
 # --- evaluations -------------------------------------------------------------------------------------
 def _validate(data: EvaluationInput, config: IntakeConfig) -> Identity | None:
     errors: dict[str, list[str]] = {}
-    if data.channel not in _CHANNELS:
+    if data.channel not in CHANNEL_CODES:
         errors["channel"] = [
             _("Unknown channel “%(c)s”; use one of %(all)s.")
             % {"c": data.channel, "all": ", ".join(Channel.values)}
         ]
     if not isinstance(data.level, int) or isinstance(data.level, bool) or not 1 <= data.level <= 5:
         errors["level"] = [_("Level is 1 (best) to 5 (worst).")]
-    if data.stage not in _STAGES:
+    if data.stage not in STAGE_CODES:
         errors["stage"] = [_("Stage is one of %(all)s.") % {"all": ", ".join(Stage.values)}]
     tags = list(dict.fromkeys(data.reason_tags or []))
     unknown = [t for t in tags if t not in config.tag_codes]

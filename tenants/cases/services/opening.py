@@ -24,6 +24,7 @@ from tenants.cases.services.common import (
     next_case_number,
     require,
 )
+from tenants.evaluations.intake_fast import pg_text_array
 from tenants.evaluations.models import Evaluation
 from tenants.organisation.models import Unit
 
@@ -117,10 +118,6 @@ class _Chain:
         )
         self.events.append((seq, kind, data, prev, digest))
         self.last_seq, self.head_hash = seq, digest
-
-
-def _pg_array(values: list[str]) -> str:
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
 def cases_open_for_ratings(*, evaluations: list[Evaluation], now: datetime | None = None) -> dict[int, int]:
@@ -226,7 +223,7 @@ def cases_open_for_ratings(*, evaluations: list[Evaluation], now: datetime | Non
         "st": [c.pair[1] for c in new],
         "u": [c.unit_id for c in new],
         "rn": [c.realname for c in new],
-        "rt": [_pg_array(c.reason_tags) for c in new],
+        "rt": [pg_text_array(c.reason_tags) for c in new],
         "cd": [due[0] for _c in new],
         "fd": [due[1] for _c in new],
         "rd": [due[2] for _c in new],
@@ -234,7 +231,7 @@ def cases_open_for_ratings(*, evaluations: list[Evaluation], now: datetime | Non
         "ls": [c.last_seq for c in new],
         "a_id": [c.case_id for c in old],
         "a_e": [c.evaluation_id for c in old],
-        "a_rt": [_pg_array(c.reason_tags) for c in old],
+        "a_rt": [pg_text_array(c.reason_tags) for c in old],
         "a_rn": [c.realname for c in old],
         "a_hh": [c.head_hash for c in old],
         "a_ls": [c.last_seq for c in old],
