@@ -35,6 +35,8 @@ class ProblemAutoSchema(AutoSchema):
         extra = dict(_ERRORS_ALWAYS)
         if self.method in ("POST", "PUT", "PATCH"):
             extra.update(_ERRORS_WRITE)
+        elif any(p.location == "query" for p in self.get_override_parameters() if hasattr(p, "location")):
+            extra["400"] = _PROBLEM  # query parameters are validated
         if "{" in self.path:  # a path parameter names an object that may not exist
             extra["404"] = _PROBLEM
         for code, problem in extra.items():

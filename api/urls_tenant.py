@@ -3,6 +3,7 @@ from django.urls import include, path
 from api.views import capture
 from api.views.api_keys import ApiKeyListCreateView, ApiKeyRevokeView
 from api.views.common import MeView
+from api.views.insight import IndicatorsView
 
 urlpatterns = [
     path("me", MeView.as_view(), name="api-me"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("items", capture.ItemListView.as_view(), name="api-items"),
     path("units", capture.UnitListView.as_view(), name="api-units"),
     path("staff", capture.StaffListView.as_view(), name="api-staff"),
+    path("indicators", IndicatorsView.as_view(), name="api-indicators"),
     path("", include("api.urls_catalog")),
     path("", include("api.urls_channels")),
     path("", include("api.urls_assisted")),

@@ -17,6 +17,7 @@ from tenants.catalog.models import ServiceItem
 from tenants.catalog.services import item_create
 from tenants.evaluations.models import Transaction
 from tenants.evaluations.services import EvaluationInput, evaluations_submit
+from tenants.insight.services import rollups_rebuild
 from tenants.organisation.models import Unit, UnitKind
 from tenants.organisation.services import device_register, platform_create, staff_create, unit_create
 
@@ -162,6 +163,7 @@ def demo_content_seed(*, slug: str, region_code: str, ratings: int = 3000) -> bo
 
         cases_demo_seed(actor=actor, rng=rng, password=DEMO_PASSWORD)
         appeals_demo_seed(actor=actor, rng=rng, password=DEMO_PASSWORD)
+        rollups_rebuild()  # the dashboards show the seed at once (the worker would within seconds)
         return True
 
 

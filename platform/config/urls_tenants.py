@@ -21,6 +21,13 @@ urlpatterns = [
     path("notify/", include("tenants.notify.urls")),
     path("appeals/", include("tenants.appeals.urls")),
     path("cases/", include("tenants.cases.urls")),
+    path("insight/comments/", include("tenants.insight.textmining.urls")),
+    path("insight/reports/", include("tenants.insight.reports.urls")),
+    path("insight/scorecards/", include("tenants.insight.scorecards.urls")),
+    path("insight/exports/", include("tenants.insight.exports.urls")),
+    path("insight/", include("tenants.insight.dashboards.urls")),
+    path("settings/portal/", include("tenants.portal.urls_settings")),
+    path("portal/", include("tenants.portal.urls")),  # public: no sign-in, no personal data
     path("", include("tenants.channels.urls")),  # citizen-facing: device page, QR, mobile page, widget
     path("", include("tenants.cases.urls_public")),  # citizen-facing: the evaluator's case status page
     path("api/v1/", include("api.urls_tenant")),

@@ -74,6 +74,12 @@ class Perm:
     # appeals (申诉复核): the evaluated staff or unit files; someone above the unit decides
     FILE_APPEALS = "appeals.file"
     DECIDE_APPEALS = "appeals.decide"
+    # insight (分析与公开): dashboards and scorecards for staff, indicator figures for integrators
+    VIEW_INSIGHT = "insight.view"
+    READ_INDICATORS = "indicators.read"
+    MANAGE_REPORTS = "reports.manage"
+    EXPORT_DATA = "data.export"
+    MANAGE_PORTAL = "portal.manage"
 
 
 PERMISSION_LABELS = {
@@ -101,9 +107,15 @@ PERMISSION_LABELS = {
     Perm.CONFIGURE_CASES: _("Set case deadlines and routing"),
     Perm.FILE_APPEALS: _("Appeal a rating of yourself or your unit"),
     Perm.DECIDE_APPEALS: _("Decide appeals about units below yours"),
+    Perm.VIEW_INSIGHT: _("See dashboards, scorecards and comment analysis"),
+    Perm.READ_INDICATORS: _("Read indicator figures"),
+    Perm.MANAGE_REPORTS: _("Generate and schedule reports"),
+    Perm.EXPORT_DATA: _("Export evaluations and cases (masked)"),
+    Perm.MANAGE_PORTAL: _("Configure the public disclosure portal"),
 }
 
 _STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUATIONS})
+_INSIGHT_READ = frozenset({Perm.VIEW_INSIGHT, Perm.READ_INDICATORS})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.TENANT_ADMIN: _STAFF_READ
@@ -121,9 +133,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.SUPERVISE_CASES,
         Perm.CONFIGURE_CASES,
         Perm.DECIDE_APPEALS,
-    },
+        Perm.MANAGE_REPORTS,
+        Perm.EXPORT_DATA,
+        Perm.MANAGE_PORTAL,
+    }
+    | _INSIGHT_READ,
     Role.SUPERVISOR: _STAFF_READ
+    | _INSIGHT_READ
     | {
+        Perm.MANAGE_REPORTS,
+        Perm.EXPORT_DATA,
         Perm.VIEW_AUDIT,
         Perm.REVEAL_IDENTITY,
         Perm.RUN_SUPERVISION,
@@ -132,9 +151,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.DECIDE_APPEALS,
     },
     Role.OFFICER: _STAFF_READ
+    | _INSIGHT_READ
     | {Perm.ENTER_PAPER_EVALUATIONS, Perm.VIEW_CASES, Perm.HANDLE_CASES, Perm.FILE_APPEALS},
     Role.WINDOW_STAFF: _STAFF_READ | {Perm.ENTER_PAPER_EVALUATIONS, Perm.FILE_APPEALS},
-    Role.AUDITOR: _STAFF_READ | {Perm.VIEW_AUDIT, Perm.VIEW_CASES},
+    Role.AUDITOR: _STAFF_READ | _INSIGHT_READ | {Perm.VIEW_AUDIT, Perm.VIEW_CASES, Perm.EXPORT_DATA},
     # Machines rate and register; people never rate on an evaluator's behalf (paper entry aside).
     Role.DEVICE: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.SUBMIT_EVALUATIONS}),
     Role.INTEGRATION: frozenset(
@@ -144,6 +164,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.SUBMIT_EVALUATIONS,
             Perm.REGISTER_TRANSACTIONS,
             Perm.RELAY_SMS,
+            Perm.READ_INDICATORS,
         }
     ),
     # Work-order and 12345 hotline systems drive cases through the API (tenant-wide). A separate role: the

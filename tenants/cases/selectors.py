@@ -234,9 +234,32 @@ class ClosedLoopIndicators:
     realname_callback: Rate  # 实名差评回访整改率: real-name, called back and closed ÷ real-name
 
 
-def _bad_review_cases(start: date | None, end: date | None, unit: Unit | None) -> QuerySet[Case]:
+def case_measures() -> dict[str, Count]:
+    """The counts behind every closed-loop rate: the live figures on /cases/ and the insight rollups
+    (tenants.insight) aggregate cases with these same expressions."""
+    closed = Q(state=S.CLOSED)
+    reached = Q(contacted_at__isnull=False)
+    return {
+        "total": Count("id"),
+        "replied": Count("id", filter=Q(feedback_at__isnull=False)),
+        "rectified": Count("id", filter=reached & Q(resolved_at__isnull=False)),
+        "satisfied": Count("id", filter=Q(evaluator_opinion=Opinion.SATISFIED)),
+        "verified": Count("id", filter=~Q(verification="")),
+        "closed": Count("id", filter=closed),
+        "verified_closed": Count("id", filter=closed & ~Q(verification="")),
+        "on_time": Count("id", filter=closed & Q(closed_at__lte=F("rectify_due"))),
+        "realname_total": Count("id", filter=Q(realname=True)),
+        "realname_done": Count("id", filter=Q(realname=True) & reached & closed),
+    }
+
+
+def bad_review_cases() -> QuerySet[Case]:
     """Cases of bad ratings that count: ratings excluded by an upheld appeal do not."""
-    cases = Case.objects.filter(source=CaseSource.RATING, evaluation__excluded=False)
+    return Case.objects.filter(source=CaseSource.RATING, evaluation__excluded=False)
+
+
+def _bad_review_cases(start: date | None, end: date | None, unit: Unit | None) -> QuerySet[Case]:
+    cases = bad_review_cases()
     if start is not None:
         cases = cases.filter(opened_at__gte=_start_of(start))
     if end is not None:
@@ -251,20 +274,7 @@ def closed_loop_indicators(
 ) -> ClosedLoopIndicators:
     """Every closed-loop rate with its numerator and denominator, for cases opened in the period (local
     dates, inclusive) at `unit` and below. One query."""
-    closed = Q(state=S.CLOSED)
-    reached = Q(contacted_at__isnull=False)
-    row = _bad_review_cases(start, end, unit).aggregate(
-        total=Count("id"),
-        replied=Count("id", filter=Q(feedback_at__isnull=False)),
-        rectified=Count("id", filter=reached & Q(resolved_at__isnull=False)),
-        satisfied=Count("id", filter=Q(evaluator_opinion=Opinion.SATISFIED)),
-        verified=Count("id", filter=~Q(verification="")),
-        closed=Count("id", filter=closed),
-        verified_closed=Count("id", filter=closed & ~Q(verification="")),
-        on_time=Count("id", filter=closed & Q(closed_at__lte=F("rectify_due"))),
-        realname_total=Count("id", filter=Q(realname=True)),
-        realname_done=Count("id", filter=Q(realname=True) & reached & closed),
-    )
+    row = _bad_review_cases(start, end, unit).aggregate(**case_measures())
     total = row["total"]
     return ClosedLoopIndicators(
         bad_reviews=total,

@@ -4,6 +4,7 @@ same transaction and stage is a new revision that supersedes the previous one (b
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from tenants.catalog.models import PromiseType
@@ -135,7 +136,11 @@ class Transaction(models.Model):
         # A constraint rather than unique=True: the same unique index, without the second (LIKE) index Django
         # adds for a unique text column, which every INSERT would also have to maintain.
         constraints = [models.UniqueConstraint(fields=["number"], name="transaction_number_unique")]
-        indexes = [models.Index(fields=["finished_at"])]
+        indexes = [
+            models.Index(fields=["finished_at"]),
+            # a transaction's day (received, else finished, else registered): rollups recompute by day
+            models.Index(Coalesce("received_at", "finished_at", "created_at"), name="transaction_moment"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -154,6 +159,8 @@ class Evaluation(models.Model):
     is_bad = models.BooleanField()
     reason_tags = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     comment = models.TextField(blank=True)
+    # the evaluator agreed that the comment (personal data scrubbed) may appear on the public portal
+    comment_public = models.BooleanField(default=False, db_default=False)
     answers = models.JSONField(default=dict, blank=True)
     questionnaire_version = models.PositiveIntegerField(null=True, blank=True)
     guide_version = models.ForeignKey(

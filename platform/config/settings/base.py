@@ -63,6 +63,11 @@ TENANT_APPS = [
     "tenants.notify",
     "tenants.cases",
     "tenants.appeals",
+    "tenants.insight",
+    "tenants.insight.textmining",
+    "tenants.insight.reports",
+    "tenants.insight.exports",
+    "tenants.portal",
     "api",
     "allauth",
     "allauth.account",
@@ -227,6 +232,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # reminders before case deadlines and escalation of overdue cases, in every tenant
     "case-deadlines": {"task": "tenants.cases.tasks.case_deadlines_everywhere", "schedule": 600.0},
+    # rollups follow writes within seconds: one query finds the tenants with pending changes
+    "rollups-drain": {"task": "tenants.insight.tasks.drain_pending_everywhere", "schedule": 3.0},
+    "rollups-rating-period": {
+        "task": "tenants.insight.tasks.rating_period_closed_everywhere",
+        "schedule": 21600.0,
+    },
 }
 CELERY_TASK_TENANT_CACHE_SECONDS = 60  # tenant-schemas-celery keeps tenant rows in memory this long
 

@@ -1,0 +1,63 @@
+"""Rollup upkeep by the worker. Beat calls `drain_pending_everywhere` every few seconds: one query over all
+tenant schemas finds those with pending change rows, and only they get a drain task."""
+
+from celery import shared_task
+from django.db import connection
+from django_tenants.utils import get_tenant_model, schema_context, tenant_context
+
+from tenants.insight.services import rollups_drain, rollups_mark_rating_period_closed
+
+CHUNK = 400  # schemas per probing query
+
+
+def schemas_with_pending_changes(schema_names: list[str]) -> list[str]:
+    """Which of these tenant schemas have change rows waiting: one UNION ALL query per chunk, each arm a
+    primary-key probe (microseconds), instead of a query per tenant."""
+    pending: list[str] = []
+    with schema_context("public"), connection.cursor() as cur:
+        for i in range(0, len(schema_names), CHUNK):
+            chunk = schema_names[i : i + CHUNK]
+            arms = [
+                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {connection.ops.quote_name(name)}.{table})"  # noqa: S608
+                for name in chunk
+                for table in ("insight_ratingchange", "insight_transactionchange", "insight_casechange")
+            ]
+            params = [name for name in chunk for _ in range(3)]
+            cur.execute(" UNION ".join(arms), params)
+            pending.extend(row[0] for row in cur.fetchall())
+    return pending
+
+
+def _active_tenants():
+    return get_tenant_model().objects.exclude(schema_name="public").filter(status__in=["trial", "active"])
+
+
+@shared_task
+def drain_rollups() -> int:
+    """Runs in one tenant's schema (the task carries it)."""
+    return rollups_drain().ratings
+
+
+@shared_task
+def drain_pending_everywhere() -> int:
+    # Suspended and archived tenants are included: their ratings still count once they come back.
+    tenants = {t.schema_name: t for t in get_tenant_model().objects.exclude(schema_name="public")}
+    pending = schemas_with_pending_changes(sorted(tenants))
+    for name in pending:
+        with tenant_context(tenants[name]):
+            drain_rollups.delay()
+    return len(pending)
+
+
+@shared_task
+def mark_rating_period_closed() -> int:
+    return rollups_mark_rating_period_closed()
+
+
+@shared_task
+def rating_period_closed_everywhere() -> int:
+    tenants = list(_active_tenants())
+    for tenant in tenants:
+        with tenant_context(tenant):
+            mark_rating_period_closed.delay()
+    return len(tenants)
