@@ -356,13 +356,17 @@ def test_indicators_count_current_revisions_and_keep_defaults_apart(scene):
         rollups_drain()
         figures = indicators(Scope(start=date(2026, 3, 1), end=date(2026, 3, 31)))
         empty = indicators(Scope(start=date(2025, 1, 1), end=date(2025, 1, 31)))
-        other_unit = indicators(Scope(start=date(2026, 3, 1), end=date(2026, 3, 31), unit=scene.other_department))
+        other_unit = indicators(
+            Scope(start=date(2026, 3, 1), end=date(2026, 3, 31), unit=scene.other_department)
+        )
         hall = indicators(Scope(start=date(2026, 3, 1), end=date(2026, 3, 31), unit=scene.world.hall))
     assert (figures["good_rate"].numerator, figures["good_rate"].denominator) == (2, 2)
     assert (figures["active_good_rate"].numerator, figures["active_good_rate"].denominator) == (1, 1)
     assert figures["good_rate"].denominator - figures["active_good_rate"].denominator == 1  # the default
     assert empty["good_rate"].value is None and other_unit["bad_rate"].denominator == 0
-    assert hall["good_rate"] == figures["good_rate"] and hall["active_good_rate"] == figures["active_good_rate"]
+    assert (
+        hall["good_rate"] == figures["good_rate"] and hall["active_good_rate"] == figures["active_good_rate"]
+    )
 
 
 def test_the_rated_staff_member_never_decides_an_appeal_about_their_own_rating(scene):
