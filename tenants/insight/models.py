@@ -132,6 +132,21 @@ class TransactionRollup(_Described, models.Model):
         indexes = [models.Index(fields=["day"])]
 
 
+class TransactionDayRollup(_Described, models.Model):
+    """TransactionRollup summed per day × channel (derived from it whenever a day is recomputed): tenant-wide
+    评价率 and 未评率 read this small table."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    transactions = models.BigIntegerField(default=0)
+    rated = models.BigIntegerField(default=0)
+    finished_closed = models.BigIntegerField(default=0)
+    finished_unrated = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "channel"], name="insight_transaction_day_key")]
+
+
 class CaseRollup(_Described, models.Model):
     """Bad-review cases (of counted ratings) per local day of the bad review × unit × item × channel, with the closed-loop
     measures (tenants.cases.selectors.CASE_MEASURES: one definition for the live /cases/ figures and this)."""

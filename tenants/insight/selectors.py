@@ -23,7 +23,13 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from tenants.catalog.models import ServiceItem
-from tenants.insight.models import CaseRollup, RatingHourRollup, RatingRollup, TransactionRollup
+from tenants.insight.models import (
+    CaseRollup,
+    RatingHourRollup,
+    RatingRollup,
+    TransactionDayRollup,
+    TransactionRollup,
+)
 from tenants.organisation.models import Unit
 
 
@@ -103,7 +109,16 @@ def rating_rollups(scope: Scope) -> QuerySet:
 
 
 def transaction_rollups(scope: Scope) -> QuerySet[TransactionRollup]:
+    """Fine transaction rollup rows in scope (every dimension)."""
     return TransactionRollup.objects.filter(_dimension_filter(scope))
+
+
+def transaction_totals(scope: Scope) -> QuerySet:
+    """Rows to sum TRANSACTION_MEASURES over: the per-day table when the question is tenant-wide."""
+    if not any((scope.unit, scope.item, scope.item_type)):
+        rows = TransactionDayRollup.objects.filter(day__gte=scope.start, day__lte=scope.end)
+        return rows.filter(channel=scope.channel) if scope.channel else rows
+    return transaction_rollups(scope)
 
 
 def case_rollups(scope: Scope) -> QuerySet[CaseRollup]:
@@ -147,7 +162,7 @@ def rating_indicators(r: dict) -> dict[str, Indicator]:
 def indicators(scope: Scope) -> dict[str, Indicator]:
     """Every §10 indicator for the scope: three aggregate queries over the rollups."""
     r = rating_rollups(scope).aggregate(**RATING_MEASURES)
-    t = transaction_rollups(scope).aggregate(**TRANSACTION_MEASURES)
+    t = transaction_totals(scope).aggregate(**TRANSACTION_MEASURES)
     c = case_rollups(scope).aggregate(**CASE_MEASURES)
     result = rating_indicators(r)
     result.update(

@@ -214,7 +214,28 @@ def _refresh_days(model, rows_for: Callable[[date], list], days: Iterable[date])
     model.objects.filter(day__in=days).delete()
     rows = [row for day in days for row in rows_for(day)]
     model.objects.bulk_create(rows, batch_size=2000)
+    if model is TransactionRollup:
+        _derive_transaction_days(days)
     return len(days)
+
+
+_TXN_SUMS = ", ".join(f"sum({m})" for m in ("transactions", "rated", "finished_closed", "finished_unrated"))
+_TXN_DAY_FROM_FINE = (
+    f"SELECT day, channel, {_TXN_SUMS} FROM insight_transactionrollup WHERE %s GROUP BY day, channel"  # noqa: S608
+)
+
+
+def _derive_transaction_days(days: list[date] | None) -> None:
+    """The per-day × channel sums of the fine transaction rollup, for `days` (None: all)."""
+    where, params = ("day = ANY(%s)", [days]) if days is not None else ("true", [])
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM insight_transactiondayrollup WHERE {where}", params)  # noqa: S608
+        cur.execute(
+            "INSERT INTO insight_transactiondayrollup "
+            "(day, channel, transactions, rated, finished_closed, finished_unrated) "
+            + _TXN_DAY_FROM_FINE.replace("%s", where),
+            params,
+        )
 
 
 # --- drain -----------------------------------------------------------------------------------------------
@@ -320,6 +341,7 @@ def rollups_rebuild(*, progress: Callable[[str], None] | None = None) -> dict[st
             TransactionRollup.objects.bulk_create(transaction_rollup_rows(day), batch_size=2000)
             if done % 30 == 0 or done == len(txn_days):
                 say(f"transactions: {done}/{len(txn_days)} days")
+        _derive_transaction_days(None)
         for day in case_days:
             CaseRollup.objects.bulk_create(case_rollup_rows(day), batch_size=2000)
         say(f"cases: {len(case_days)} days")
@@ -418,6 +440,22 @@ def rollups_check(*, limit: int = 50) -> CheckResult:
             _CASE_KEY,
             _CASE_MEASURES,
         )
+        # the per-day table against the sums of the (checked) fine one
+        cur.execute(
+            "SELECT day, channel FROM ("  # noqa: S608
+            f"  {_TXN_DAY_FROM_FINE.replace('%s', 'true')}"
+            "  EXCEPT SELECT day, channel, transactions, rated, finished_closed, finished_unrated"
+            "  FROM insight_transactiondayrollup"
+            ") a UNION SELECT day, channel FROM ("
+            "  SELECT day, channel, transactions, rated, finished_closed, finished_unrated"
+            "  FROM insight_transactiondayrollup"
+            f"  EXCEPT {_TXN_DAY_FROM_FINE.replace('%s', 'true')}"
+            ") b"
+        )
+        for day, channel in cur.fetchall():
+            result.drifts.append(
+                Drift("insight_transactiondayrollup", {"day": str(day), "channel": channel}, None, None)
+            )
         RollupRun.objects.update_or_create(
             kind="check",
             defaults={"at": timezone.now(), "detail": {"drifts": len(result.drifts), **result.compared}},
