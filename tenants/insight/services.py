@@ -200,7 +200,7 @@ def case_rollup_rows(day: date) -> list[CaseRollup]:
     rows = (
         bad_review_cases()
         .filter(evaluation__rated_at__gte=start, evaluation__rated_at__lt=end)
-        .values("unit_id", item_id=F("transaction__item_id"), channel=F("evaluation__channel"))
+        .values("unit_id", "state", item_id=F("transaction__item_id"), channel=F("evaluation__channel"))
         .annotate(**case_measures())
         .order_by()
     )
@@ -372,7 +372,7 @@ class CheckResult:
 _TXN_MEASURES = ("transactions", "rated", "finished_closed", "finished_unrated")
 _CASE_MEASURES = tuple(case_measures())
 _TXN_KEY = ("item_id", "unit_id", "window_id", "staff_id", "platform_id", "channel", "promise_type")
-_CASE_KEY = ("unit_id", "item_id", "channel")
+_CASE_KEY = ("unit_id", "item_id", "channel", "state")
 
 
 def _compare_days(result: CheckResult, model, rows_for, days, key, measures) -> None:

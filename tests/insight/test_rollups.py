@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from tenants.accounts.actors import Actor
 from tenants.evaluations.models import Evaluation, Transaction
 from tenants.evaluations.services import EvaluationInput, evaluations_submit
-from tenants.insight.models import RatingHourRollup, RatingRollup, TransactionRollup
+from tenants.insight.models import CaseRollup, RatingHourRollup, RatingRollup, TransactionRollup
 from tenants.insight.selectors import Scope, indicators
 from tenants.insight.services import rollups_check, rollups_drain, rollups_rebuild
 from tests.supervision.conftest import rate_transactions
@@ -38,8 +38,10 @@ def test_new_ratings_reach_both_rating_rollups_after_a_drain(world):
         fine = {(r.level, r.window_id, r.staff_id): r.count for r in RatingRollup.objects.all()}
         hours = {(r.hour, r.level): r.count for r in RatingHourRollup.objects.all()}
         assert rollups_drain().ratings == 0  # drained once
+        cases = list(CaseRollup.objects.values_list("state", "total", "realname_total"))
     assert fine == {(1, world.window.pk, world.staff.pk): 3, (5, world.window.pk, world.staff.pk): 1}
     assert hours == {(9, 1): 2, (10, 1): 1, (10, 5): 1}
+    assert cases == [("new", 1, 1)]  # the bad review's case, by state
     f = figures(world)
     assert f["good_rate"] == (3, 4) and f["bad_rate"] == (1, 4) and f["active_good_rate"] == (3, 4)
     assert f["participation_rate"] == (4, 4)
