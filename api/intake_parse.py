@@ -25,6 +25,7 @@ _PLAIN_KEYS = frozenset(
         "stage",
         "reason_tags",
         "comment",
+        "comment_public",
         "rated_at",
         "idempotency_key",
         *_CODES,
@@ -81,6 +82,9 @@ def rating_from_json(raw, *, keyed: bool = True) -> EvaluationInput | None:
         return None
     if comment and not _clean(comment):
         return None
+    comment_public = raw.get("comment_public", False)
+    if type(comment_public) is not bool:
+        return None  # "true", 1 …: the serializer's to read
     rated_at = raw.get("rated_at")
     if rated_at is not None:
         if type(rated_at) is not str:
@@ -98,6 +102,7 @@ def rating_from_json(raw, *, keyed: bool = True) -> EvaluationInput | None:
         stage=stage,
         reason_tags=tags,
         comment=comment,
+        comment_public=comment_public,
         evaluator=dict(_ANONYMOUS),
         rated_at=rated_at,
         idempotency_key=key,

@@ -32,6 +32,11 @@ class EvaluationCreateSerializer(serializers.Serializer):
     comment = serializers.CharField(
         allow_blank=True, default="", max_length=MAX_COMMENT_BYTES_GUARD, trim_whitespace=True
     )
+    comment_public = serializers.BooleanField(
+        default=False,
+        help_text="The evaluator agreed that the comment, personal data removed, may be shown on the public "
+        "portal (同意在政务服务评价公开平台展示我的评价内容). Default false.",
+    )
     answers = serializers.DictField(
         child=serializers.JSONField(),
         default=dict,

@@ -208,6 +208,9 @@ class WidgetEvaluationSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=32), max_length=10, default=list
     )
     comment = serializers.CharField(allow_blank=True, default="", max_length=5000)
+    comment_public = serializers.BooleanField(
+        default=False, help_text="The evaluator agreed to show the comment on the public portal."
+    )
     stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.FINISHED)
     item_code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     unit_code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")

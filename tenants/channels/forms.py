@@ -21,6 +21,12 @@ ERROR_FIELDS = {
 }
 
 
+PUBLISH_CONSENT = _(
+    "I agree that my comment may be shown on the public evaluation portal, without personal information "
+    "(同意在政务服务评价公开平台展示我的评价内容（不含个人信息）)"
+)
+
+
 class RatingForm(forms.Form):
     level = forms.TypedChoiceField(
         label=_("How was the service?"),
@@ -42,6 +48,7 @@ class RatingForm(forms.Form):
         strip=True,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    comment_public = forms.BooleanField(label=PUBLISH_CONSENT, required=False)
     name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=50, strip=True)
     phone = forms.CharField(
         label=_("Your phone number (optional)"),
@@ -82,6 +89,7 @@ class RatingForm(forms.Form):
             level=data["level"],
             reason_tags=list(data.get("reason_tags") or []),
             comment=data.get("comment") or "",
+            comment_public=bool(data.get("comment_public")),
             name=data.get("name") or "",
             phone=data.get("phone") or "",
         )

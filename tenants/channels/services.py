@@ -40,6 +40,7 @@ class CitizenRating:
     comment: str = ""
     name: str = ""
     phone: str = ""
+    comment_public: bool = False  # consent to show the comment (scrubbed) on the public portal
 
     def evaluator(self) -> dict:
         if self.name.strip() or self.phone.strip():
@@ -84,6 +85,7 @@ def window_rating_submit(
         channel=Channel.QR,
         reason_tags=list(rating.reason_tags),
         comment=rating.comment,
+        comment_public=rating.comment_public,
         evaluator=rating.evaluator(),
         idempotency_key=f"qr-window:{nonce}",
         item_code=item.code,
@@ -113,6 +115,7 @@ def transaction_rating_submit(
                 channel=Channel.QR,
                 reason_tags=list(rating.reason_tags),
                 comment=rating.comment,
+                comment_public=rating.comment_public,
                 evaluator=rating.evaluator(),
                 idempotency_key=f"qr-transaction:{digest}",
             ),

@@ -24,7 +24,7 @@ from tenants.accounts.actors import Actor
 from tenants.accounts.roles import Perm
 from tenants.accounts.views import permission_required
 from tenants.channels import qr, ratelimit
-from tenants.channels.forms import RatingForm
+from tenants.channels.forms import PUBLISH_CONSENT, RatingForm
 from tenants.channels.selectors import (
     published_item,
     published_items,
@@ -394,6 +394,7 @@ def widget_js(request):
             "group": _("Rate this service"),
             "reasons": _("What went wrong? Choose at least one reason."),
             "comment": _("Anything else you want to tell us (optional)"),
+            "publish": str(PUBLISH_CONSENT),
             "submit": _("Submit rating"),
             "sending": _("Sending…"),
             "thanks": _("Thank you for your rating!"),

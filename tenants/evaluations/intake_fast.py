@@ -51,13 +51,14 @@ WITH codes AS (
     RETURNING id, guide_version_id
 )
 INSERT INTO evaluations_evaluation
-    (transaction_id, stage, revision, is_current, channel, level, is_bad, reason_tags, comment, answers,
-     questionnaire_version, guide_version_id, anonymous, evaluator_type, evaluator_name, evaluator_phone,
-     evaluator_id_type, evaluator_id_number, evaluator_hash, is_supplementary, device_id, source,
-     idempotency_key, rated_at, is_default, excluded, excluded_reason, created_at)
-SELECT txn.id, %(stage)s, 1, true, %(channel)s, %(level)s, false, %(tags)s::varchar(32)[], %(comment)s, '{{}}',
-       NULL, txn.guide_version_id, %(anonymous)s, %(evaluator_type)s, %(name)s, %(phone)s, %(id_type)s,
-       %(id_number)s, %(hash)s, false, %(device)s, %(source)s, %(key)s, %(rated_at)s, false, false, '', now()
+    (transaction_id, stage, revision, is_current, channel, level, is_bad, reason_tags, comment, comment_public,
+     answers, questionnaire_version, guide_version_id, anonymous, evaluator_type, evaluator_name,
+     evaluator_phone, evaluator_id_type, evaluator_id_number, evaluator_hash, is_supplementary, device_id,
+     source, idempotency_key, rated_at, is_default, excluded, excluded_reason, created_at)
+SELECT txn.id, %(stage)s, 1, true, %(channel)s, %(level)s, false, %(tags)s::varchar(32)[], %(comment)s,
+       %(comment_public)s, '{{}}', NULL, txn.guide_version_id, %(anonymous)s, %(evaluator_type)s, %(name)s,
+       %(phone)s, %(id_type)s, %(id_number)s, %(hash)s, false, %(device)s, %(source)s, %(key)s, %(rated_at)s,
+       false, false, '', now()
 FROM txn
 RETURNING id, transaction_id, guide_version_id, created_at
 """  # noqa: S608 — constants only; every value is a parameter
@@ -107,6 +108,7 @@ def evaluation_insert_new(
         "level": data.level,
         "tags": pg_text_array(data.reason_tags),
         "comment": data.comment or "",
+        "comment_public": bool(data.comment_public),
         "anonymous": identity is None,
         "evaluator_type": (data.evaluator or {}).get("type") or ApplicantType.PERSON,
         "name": encrypted.get("name", ""),
@@ -137,6 +139,7 @@ def evaluation_insert_new(
         is_bad=False,
         reason_tags=data.reason_tags,
         comment=data.comment or "",
+        comment_public=bool(data.comment_public),
         anonymous=identity is None,
         is_supplementary=False,
         device_id=device.pk if device else None,

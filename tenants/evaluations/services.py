@@ -65,6 +65,8 @@ class EvaluationInput:
     stage: str = Stage.FINISHED
     reason_tags: list[str] = field(default_factory=list)
     comment: str = ""
+    # the evaluator agreed that the comment (personal data scrubbed) may appear on the public portal
+    comment_public: bool = False
     answers: dict = field(default_factory=dict)
     # the 一事一评 questionnaire version the client showed (GET /api/v1/questionnaire); None: the item's current one
     questionnaire_version: int | None = None
@@ -536,6 +538,7 @@ _EVALUATION_COLUMNS = (
     "is_bad",
     "reason_tags",
     "comment",
+    "comment_public",
     "answers",
     "questionnaire_version",
     "guide_version_id",
@@ -562,6 +565,7 @@ _EVALUATION_TYPES = (
     "boolean",
     "varchar(32)[]",
     "text",
+    "boolean",
     "jsonb",
     "integer",
     "bigint",
@@ -693,6 +697,7 @@ def _row(p: _Pending, revision: int, *, is_current: bool, source: str, device: D
         is_bad=d.level in BAD_LEVELS,
         reason_tags=d.reason_tags,
         comment=d.comment or "",
+        comment_public=bool(d.comment_public),
         answers=d.answers or {},
         questionnaire_version=p.questionnaire_version,
         guide_version_id=p.txn.guide_version_id,

@@ -25,6 +25,8 @@ VARIANTS = [
     {"rated_at": "2026-11-25T09:30:00+08:00"},
     {"rated_at": "2026-11-25T01:30:00Z"},
     {"unit_code": "H01", "window_code": "W01", "staff_no": "S001", "platform_code": ""},
+    {"comment": "窗口等了很久", "comment_public": True},
+    {"comment_public": False},
     # everything below is the serializer's to judge (fix, refuse or word the error)
     {"rated_at": "2026-11-25T09:30:00"},
     {"rated_at": "yesterday"},
@@ -51,7 +53,11 @@ VARIANTS = [
     {"questionnaire_version": 2},
     {"unexpected": 1},
     {"staff_no": "S" * 33},
+    {"comment_public": "true"},
+    {"comment_public": 1},
+    {"comment_public": None},
 ]
+PLAIN_VARIANTS = 8  # the first ones are read quickly; the rest are left to the serializer
 
 
 def _serializer_reading(raw) -> EvaluationInput | None:
@@ -77,7 +83,9 @@ def test_plain_ratings_are_read_quickly():
         == 0
     )
     # what the serializer would change or refuse is left to it
-    for variant in VARIANTS[6:]:
+    assert rating_from_json({**BASE, **VARIANTS[6]}).comment_public is True
+    assert rating_from_json(BASE).comment_public is False
+    for variant in VARIANTS[PLAIN_VARIANTS:]:
         assert rating_from_json({**BASE, **variant}) is None, variant
 
 
@@ -90,6 +98,7 @@ def test_random_shapes_never_disagree():
         "stage": ["finished", "accepted", "nope"],
         "reason_tags": [[], ["attitude"], [""], [1], None],
         "comment": ["", "好", " 好", "x" * 5000, None],
+        "comment_public": [True, False, "true", "false", 1, 0, None, "yes"],
         "rated_at": [None, "2026-01-01T00:00:00+08:00", "2026-01-01", "2026-13-01T00:00:00Z"],
         "idempotency_key": ["k", "", "k" * 100, "k" * 101],
         "item_code": ["", "ITEM-001", " ITEM"],

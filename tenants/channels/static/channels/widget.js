@@ -59,9 +59,11 @@
     ".tag[aria-pressed=true]{background:#9a3412;border-color:#9a3412;color:#fff}",
     "textarea{display:block;width:100%;min-height:88px;font:inherit;padding:8px;border:1px solid #374151;",
     "border-radius:6px;margin-bottom:12px;color:#111827;background:#fff}",
+    ".consent{display:flex;gap:8px;align-items:center;min-height:44px;margin-bottom:12px;cursor:pointer}",
+    ".consent input{width:22px;height:22px;margin:0;flex:none;accent-color:var(--brand)}",
     ".submit{padding:8px 24px;background:var(--brand);color:#fff;border:0;font-weight:700}",
     "button:disabled{opacity:.6;cursor:progress}",
-    "button:focus-visible,textarea:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}",
+    "button:focus-visible,textarea:focus-visible,input:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}",
     ".status{margin:12px 0 0;min-height:1.5em;font-weight:700}",
     ".status.err{color:#b91c1c}",
     ".done{color:#166534;font-size:20px;font-weight:700;margin:0}",
@@ -89,6 +91,12 @@
   reasons.appendChild(el("label", { class: "label", for: "hcp-comment" }, S.comment));
   var comment = el("textarea", { id: "hcp-comment", maxlength: String(CONFIG.commentMax), rows: "3" });
   reasons.appendChild(comment);
+  // Consent to show the comment (personal data removed) on the public portal: unchecked unless ticked.
+  var consentRow = el("label", { class: "consent", for: "hcp-public" });
+  var consent = el("input", { type: "checkbox", id: "hcp-public" });
+  consentRow.appendChild(consent);
+  consentRow.appendChild(el("span", {}, S.publish));
+  reasons.appendChild(consentRow);
   var submit = el("button", { type: "button", class: "submit" }, S.submit);
   reasons.appendChild(submit);
   box.appendChild(reasons);
@@ -116,7 +124,7 @@
       return b.getAttribute("aria-pressed") === "true";
     }).map(function (b) { return b.getAttribute("data-code"); });
     if (!codes.length) { say(S.chooseReason, true); tags.firstChild && tags.firstChild.focus(); return; }
-    send(chosen.level, codes, comment.value.trim());
+    send(chosen.level, codes, comment.value.trim(), consent.checked);
   });
 
   function say(text, isError) {
@@ -132,14 +140,14 @@
       tags.firstChild && tags.firstChild.focus();
     } else {
       reasons.hidden = true;
-      send(lv.level, [], "");
+      send(lv.level, [], "", false);
     }
   }
   function busy(on) {
     levelButtons.concat([submit]).forEach(function (b) { b.disabled = on; });
   }
-  function send(level, codes, text) {
-    var body = { transaction: txn, level: level, reason_tags: codes, comment: text };
+  function send(level, codes, text, publish) {
+    var body = { transaction: txn, level: level, reason_tags: codes, comment: text, comment_public: !!(publish && text) };
     if (item) { body.item_code = item; }
     if (unit) { body.unit_code = unit; }
     if (platform) { body.platform_code = platform; }
