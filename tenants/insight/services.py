@@ -22,6 +22,7 @@ from django.utils import timezone
 from tenants.cases.selectors import bad_review_cases, case_measures
 from tenants.evaluations.models import Evaluation, EvaluationPolicy, Transaction
 from tenants.insight.models import CaseRollup, RollupRun, TransactionRollup
+from tenants.insight.textmining.services import comment_terms_apply, comment_terms_rebuild
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +266,7 @@ def _drain_locked(result: DrainResult, *, max_batches: int) -> None:
             evaluation_ids.update(evaluations)
             if count < BATCH:
                 break
+    comment_terms_apply(evaluation_ids=sorted(evaluation_ids))  # comment analysis follows the same ratings
     txn_ids.update(_take("insight_transactionchange", "transaction_id"))
     case_ids = _take("insight_casechange", "case_id")
     result.transaction_days = _refresh_days(
@@ -347,6 +349,8 @@ def rollups_rebuild(*, progress: Callable[[str], None] | None = None) -> dict[st
         say(f"cases: {len(case_days)} days")
         counts["transaction_days"] = len(txn_days)
         counts["case_days"] = len(case_days)
+        counts["comment_terms"] = comment_terms_rebuild()
+        say(f"comment terms: {counts['comment_terms']} rows")
         RollupRun.objects.update_or_create(kind="rebuild", defaults={"at": timezone.now(), "detail": counts})
     return counts
 
