@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from tenants.cases.selectors import bad_review_cases, case_measures
 from tenants.evaluations.models import Evaluation, EvaluationPolicy, Transaction
-from tenants.insight.models import CaseRollup, RollupRun, TransactionRollup
+from tenants.feed.services import feed_days_changed
+from tenants.insight.models import CaseRollup, RatingHourRollup, RollupRun, TransactionRollup
 from tenants.insight.textmining.services import comment_terms_apply, comment_terms_rebuild
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,8 @@ WITH batch AS (
 ),
 {upserts}
 SELECT coalesce(array_agg(DISTINCT transaction_id), '{{}}'), coalesce(array_agg(DISTINCT evaluation_id), '{{}}'),
-       count(*)
-FROM batch
+       count(*), coalesce(array_agg(DISTINCT {_RATING_KEY["day"]}), '{{}}')
+FROM batch e
 """  # noqa: S608
 
 
@@ -256,25 +257,27 @@ class DrainResult:
 def _drain_locked(result: DrainResult, *, max_batches: int) -> None:
     txn_ids: set[int] = set()
     evaluation_ids: set[int] = set()
+    rating_days: set[date] = set()
     with connection.cursor() as cur:
         for _ in range(max_batches):
             cur.execute(DRAIN_RATINGS_SQL, [BATCH])
-            transactions, evaluations, count = cur.fetchone()
+            transactions, evaluations, count, days = cur.fetchone()
             result.batches += 1
             result.ratings += count
             txn_ids.update(transactions)
             evaluation_ids.update(evaluations)
+            rating_days.update(days)
             if count < BATCH:
                 break
     comment_terms_apply(evaluation_ids=sorted(evaluation_ids))  # comment analysis follows the same ratings
     txn_ids.update(_take("insight_transactionchange", "transaction_id"))
     case_ids = _take("insight_casechange", "case_id")
-    result.transaction_days = _refresh_days(
-        TransactionRollup, transaction_rollup_rows, _transaction_days(sorted(txn_ids))
-    )
-    result.case_days = _refresh_days(
-        CaseRollup, case_rollup_rows, _case_days(case_ids=case_ids, evaluation_ids=sorted(evaluation_ids))
-    )
+    transaction_days = _transaction_days(sorted(txn_ids))
+    case_days = _case_days(case_ids=case_ids, evaluation_ids=sorted(evaluation_ids))
+    result.transaction_days = _refresh_days(TransactionRollup, transaction_rollup_rows, transaction_days)
+    result.case_days = _refresh_days(CaseRollup, case_rollup_rows, case_days)
+    # the national feed carries each changed day's figures (tenants.feed)
+    feed_days_changed(days=rating_days | transaction_days | case_days)
 
 
 def rollups_drain(*, max_batches: int = 20) -> DrainResult:
@@ -351,6 +354,8 @@ def rollups_rebuild(*, progress: Callable[[str], None] | None = None) -> dict[st
         counts["case_days"] = len(case_days)
         counts["comment_terms"] = comment_terms_rebuild()
         say(f"comment terms: {counts['comment_terms']} rows")
+        rating_days = set(RatingHourRollup.objects.values_list("day", flat=True).distinct())
+        feed_days_changed(days=rating_days | set(txn_days) | set(case_days))
         RollupRun.objects.update_or_create(kind="rebuild", defaults={"at": timezone.now(), "detail": counts})
     return counts
 

@@ -2,30 +2,16 @@
 tenant schemas finds those with pending change rows, and only they get a drain task."""
 
 from celery import shared_task
-from django.db import connection
-from django_tenants.utils import get_tenant_model, schema_context, tenant_context
+from django_tenants.utils import get_tenant_model, tenant_context
 
 from tenants.insight.services import rollups_drain, rollups_mark_rating_period_closed
+from tenants.selectors import schemas_with_rows
 
-CHUNK = 400  # schemas per probing query
+ROLLUP_CHANGE_TABLES = ("insight_ratingchange", "insight_transactionchange", "insight_casechange")
 
 
 def schemas_with_pending_changes(schema_names: list[str]) -> list[str]:
-    """Which of these tenant schemas have change rows waiting: one UNION ALL query per chunk, each arm a
-    primary-key probe (microseconds), instead of a query per tenant."""
-    pending: list[str] = []
-    with schema_context("public"), connection.cursor() as cur:
-        for i in range(0, len(schema_names), CHUNK):
-            chunk = schema_names[i : i + CHUNK]
-            arms = [
-                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {connection.ops.quote_name(name)}.{table})"  # noqa: S608
-                for name in chunk
-                for table in ("insight_ratingchange", "insight_transactionchange", "insight_casechange")
-            ]
-            params = [name for name in chunk for _ in range(3)]
-            cur.execute(" UNION ".join(arms), params)
-            pending.extend(row[0] for row in cur.fetchall())
-    return pending
+    return schemas_with_rows(schema_names, ROLLUP_CHANGE_TABLES)
 
 
 def _active_tenants():

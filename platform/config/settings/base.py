@@ -68,6 +68,7 @@ TENANT_APPS = [
     "tenants.insight.reports",
     "tenants.insight.exports",
     "tenants.portal",
+    "tenants.feed",
     "api",
     "allauth",
     "allauth.account",
@@ -232,13 +233,25 @@ CELERY_BEAT_SCHEDULE = {
     },
     # reminders before case deadlines and escalation of overdue cases, in every tenant
     "case-deadlines": {"task": "tenants.cases.tasks.case_deadlines_everywhere", "schedule": 600.0},
+    # background export files are deleted EXPORT_FILE_DAYS days after they were made, in every tenant
+    "exports-expire": {
+        "task": "tenants.insight.exports.tasks.expire_export_files_everywhere",
+        "schedule": 3600.0,
+    },
     # rollups follow writes within seconds: one query finds the tenants with pending changes
     "rollups-drain": {"task": "tenants.insight.tasks.drain_pending_everywhere", "schedule": 3.0},
     "rollups-rating-period": {
         "task": "tenants.insight.tasks.rating_period_closed_everywhere",
         "schedule": 21600.0,
     },
+    # scheduled monthly/quarterly reports, once their period has ended (idempotent: once per period)
+    "report-schedules": {
+        "task": "tenants.insight.reports.tasks.report_schedules_everywhere",
+        "schedule": 86400.0,
+    },
 }
+# Failure drills only (tests kill the relay while it waits here, before its commit). Always 0 in production.
+FEED_APPEND_PAUSE_SECONDS = env.float("FEED_APPEND_PAUSE_SECONDS", default=0.0)
 CELERY_TASK_TENANT_CACHE_SECONDS = 60  # tenant-schemas-celery keeps tenant rows in memory this long
 
 # --- i18n ---------------------------------------------------------------------------------------
@@ -311,3 +324,9 @@ SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 # --- notifications (tenants/notify): delivery retried with doubling delays, then left "failed" -----------------
 NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=6)
 NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
+
+# --- exports (tenants/insight/exports): above EXPORT_SYNC_MAX_ROWS rows an export is a background job; its
+# file is written under MEDIA_ROOT/exports/<schema>/ (web and worker share it), deleted after EXPORT_FILE_DAYS.
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=100_000)
+EXPORT_FILE_DAYS = env.int("EXPORT_FILE_DAYS", default=7)
