@@ -28,7 +28,7 @@ RATED = timezone.make_aware(datetime(2026, 3, 10, 9, 0))
 MARCH = Scope(start=date(2026, 3, 1), end=date(2026, 3, 31))
 
 
-def rate(world, ratings, *, prefix: str, unit=None, window=None, staff=None) -> list[int]:
+def rate(world, ratings, *, prefix: str, unit=None, window=None, staff=None, evaluator=None) -> list[int]:
     """Rate new transactions through the real intake: `ratings` are (rated_at, level, comment[, tags]).
     Bad reviews get the tag "long_wait" unless tags are given. Returns the evaluation ids, in order."""
     unit = unit or world.hall
@@ -60,6 +60,7 @@ def rate(world, ratings, *, prefix: str, unit=None, window=None, staff=None) -> 
                     comment=r[2],
                     reason_tags=list(r[3]) if len(r) > 3 else (["long_wait"] if r[1] >= 4 else []),
                     rated_at=r[0],
+                    evaluator=evaluator or {"anonymous": True},
                 )
                 for i, r in enumerate(ratings)
             ],

@@ -36,10 +36,10 @@ class CommentTerm(models.Model):
     kind = models.CharField(max_length=8, choices=TermKind.choices)
 
     class Meta:
+        # few indexes: the drain inserts thousands of rows at a time (pages read a range of days)
         indexes = [
             models.Index(fields=["evaluation_id"], name="insight_text_term_evaluation"),
             models.Index(fields=["day", "kind"], name="insight_text_term_day"),
-            models.Index(fields=["term", "day"], name="insight_text_term_term"),
         ]
 
     def __str__(self) -> str:

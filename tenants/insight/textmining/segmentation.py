@@ -15,7 +15,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -101,13 +101,19 @@ def normalise(text: str) -> str:
 
 
 def tokens(text: str) -> list[list[str]]:
-    """The comment's tokens, clause by clause (punctuation and white space split clauses)."""
-    cut = tokenizer().cut
-    return [
-        [t for t in (tok.strip() for tok in cut(clause)) if t]
-        for clause in _CLAUSE_BREAK.split(normalise(text))
-        if clause
-    ]
+    """The comment's tokens, clause by clause: one pass of jieba over the whole comment; a token without a
+    CJK character, letter or digit (punctuation, white space, emoji) ends a clause."""
+    clauses, current = [], []
+    for token in tokenizer().cut(normalise(text)):
+        token = token.strip()
+        if token and _WORDISH.search(token) and not _CLAUSE_BREAK.fullmatch(token):
+            current.append(token)
+        elif current:
+            clauses.append(current)
+            current = []
+    if current:
+        clauses.append(current)
+    return clauses
 
 
 def is_keyword(token: str, stop: frozenset[str] | None = None) -> bool:
@@ -138,21 +144,27 @@ def _distinct(items) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def terms(comment: str, reason_tags: list[str] | tuple[str, ...] = ()) -> Terms:
-    """Keywords, phrases (adjacent keyword pairs within a clause) and reason tags of one rating."""
+@lru_cache(maxsize=50_000)
+def _comment_terms(comment: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(keywords, phrases) of one comment text. Cached: short comments repeat a lot (办事效率高, 排队太久)."""
     stop = stop_words()
     keywords, phrases = [], []
-    if comment and comment.strip():
-        for clause in tokens(comment):
-            previous = None
-            for token in clause:
-                if is_keyword(token, stop):
-                    token = token[:MAX_TERM]
-                    keywords.append(token)
-                    if previous is not None and previous != token:
-                        phrases.append((previous + token)[:MAX_TERM])
-                    previous = token
-                elif token in NEGATIONS:
-                    previous = None  # "预约/后/不用/排队" is not "预约排队"
+    for clause in tokens(comment):
+        previous = None
+        for token in clause:
+            if is_keyword(token, stop):
+                token = token[:MAX_TERM]
+                keywords.append(token)
+                if previous is not None and previous != token:
+                    phrases.append((previous + token)[:MAX_TERM])
+                previous = token
+            elif token in NEGATIONS:
+                previous = None  # "预约/后/不用/排队" is not "预约排队"
+    return _distinct(keywords), _distinct(phrases)
+
+
+def terms(comment: str, reason_tags: list[str] | tuple[str, ...] = ()) -> Terms:
+    """Keywords, phrases (adjacent keyword pairs within a clause) and reason tags of one rating."""
+    keywords, phrases = _comment_terms(comment.strip()) if comment and comment.strip() else ((), ())
     tags = [f"{TAG_PREFIX}{code}"[:MAX_TERM] for code in reason_tags or () if code]
-    return Terms(_distinct(keywords), _distinct(phrases), _distinct(tags))
+    return Terms(keywords, phrases, _distinct(tags))
