@@ -425,11 +425,12 @@ def term_spikes(
     if not candidates:
         return []
     per_day: dict[tuple, dict[date, int]] = defaultdict(dict)
-    wanted = Q()
-    for unit_id, term, kind in candidates:
-        wanted |= Q(unit_id=unit_id, term=term, kind=kind)
-    for r in rows.filter(wanted).values("unit_id", "term", "kind", "day").annotate(n=Count("id")).order_by():
-        per_day[(r["unit_id"], r["term"], r["kind"])][r["day"]] = r["n"]
+    wanted = set(candidates)
+    history = rows.filter(unit_id__in={c[0] for c in candidates}, term__in={c[1] for c in candidates})
+    for r in history.values("unit_id", "term", "kind", "day").annotate(n=Count("id")).order_by():
+        key = (r["unit_id"], r["term"], r["kind"])
+        if key in wanted:
+            per_day[key][r["day"]] = r["n"]
     units = Unit.objects.in_bulk({c[0] for c in candidates})
     labels = tag_labels()
     found = []
