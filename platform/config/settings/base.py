@@ -28,6 +28,9 @@ SHARED_APPS = [
     "tenants",  # Tenant and Domain; listed before django_tenants so its migrate_schemas wins
     "django_tenants",
     "control_plane",
+    "control_plane.onboarding",
+    "control_plane.console",
+    "control_plane.benchmarking",
     "billing",
     "themes",
     # both schemas: each holds its own users, keys, sessions and audit trail
@@ -69,6 +72,7 @@ TENANT_APPS = [
     "tenants.insight.exports",
     "tenants.portal",
     "tenants.feed",
+    "tenants.setup",
     "api",
     "allauth",
     "allauth.account",
