@@ -17,7 +17,9 @@ from tenants.catalog.models import ServiceItem
 from tenants.catalog.services import item_create
 from tenants.evaluations.models import Transaction
 from tenants.evaluations.services import EvaluationInput, evaluations_submit
+from tenants.insight.reports.services import reports_demo_seed
 from tenants.insight.services import rollups_rebuild
+from tenants.insight.textmining.demo import textmining_demo_seed
 from tenants.organisation.models import Unit, UnitKind
 from tenants.organisation.services import device_register, platform_create, staff_create, unit_create
 
@@ -111,6 +113,15 @@ CHANNEL_MIX = [
 ]
 
 
+DEPARTMENT_HALLS = [
+    "市场监管服务大厅",
+    "社会保障服务大厅",
+    "不动产登记中心",
+    "出入境办证大厅",
+    "医疗保障服务大厅",
+]
+
+
 def _level(rng: random.Random) -> int:
     return rng.choices([1, 2, 3, 4, 5], weights=[62, 26, 7, 3, 2])[0]
 
@@ -119,7 +130,7 @@ def _phone(rng: random.Random) -> str:
     return "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
 
 
-def demo_content_seed(*, slug: str, region_code: str, ratings: int = 3000) -> bool:
+def demo_content_seed(*, slug: str, region_code: str, ratings: int = 4000) -> bool:
     """Fill one demo tenant. Returns False when it already has content."""
     with schema_context(slug):
         if ServiceItem.objects.exists():
@@ -163,7 +174,9 @@ def demo_content_seed(*, slug: str, region_code: str, ratings: int = 3000) -> bo
 
         cases_demo_seed(actor=actor, rng=rng, password=DEMO_PASSWORD)
         appeals_demo_seed(actor=actor, rng=rng, password=DEMO_PASSWORD)
+        textmining_demo_seed(actor=actor)  # eight weeks of varied comments and one concentrated problem
         rollups_rebuild()  # the dashboards show the seed at once (the worker would within seconds)
+        reports_demo_seed(actor=actor)  # last month's report, published on the portal
         return True
 
 
@@ -221,16 +234,33 @@ def _organisation(actor: Actor, rng: random.Random, slug: str, region_code: str)
             parent=station,
         )
     )
+    # every other department serves in a hall of its own (分厅), so departments and halls can be compared
+    halls = [hall, station]
+    for n, (department, name) in enumerate(zip(departments[1:], DEPARTMENT_HALLS, strict=True), 2):
+        own = unit_create(
+            actor=actor, code=f"{slug.upper()}-H{n:02d}", name=name, kind=UnitKind.HALL, parent=department
+        )
+        halls.append(own)
+        windows.extend(
+            unit_create(
+                actor=actor,
+                code=f"{slug.upper()}-H{n:02d}W{w}",
+                name=f"{name[:4]}{w:02d}号窗口",
+                kind=UnitKind.WINDOW,
+                parent=own,
+            )
+            for w in (1, 2)
+        )
     staff = [
         staff_create(
             actor=actor,
             staff_no=f"{slug.upper()}{n:04d}",
             name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN]),
-            unit=hall,
+            unit=hall if n <= 16 else halls[2 + (n - 17) % (len(halls) - 2)],
         )
-        for n in range(1, 21)
+        for n in range(1, 27)
     ]
-    units: list[Unit] = [*departments, hall, station]
+    units: list[Unit] = [*departments, *halls]
     return units, windows, staff
 
 
@@ -239,7 +269,7 @@ def _ratings(actor, rng, items, windows, staff, count: int) -> None:
     channels, weights = zip(*CHANNEL_MIX, strict=True)
     transactions, inputs = [], []
     for n in range(count):
-        rated_at = now - timedelta(days=rng.random() * 120, hours=rng.random() * 3)
+        rated_at = now - timedelta(days=rng.random() * 90, hours=rng.random() * 3)
         rated_at = rated_at.replace(hour=rng.choice([9, 9, 10, 10, 10, 11, 11, 14, 14, 15, 15, 16, 17]))
         if rated_at > now:
             rated_at -= timedelta(days=1)
@@ -253,7 +283,9 @@ def _ratings(actor, rng, items, windows, staff, count: int) -> None:
                 item=rng.choice(items),
                 unit=window.parent,
                 window=window if on_site else None,
-                staff=rng.choice(staff) if on_site else None,
+                staff=rng.choice([p for p in staff if p.unit_id == window.parent_id] or staff)
+                if on_site
+                else None,
                 channel=channel,
                 status="finished",
                 received_at=rated_at - timedelta(days=rng.randint(0, 5)),

@@ -29,7 +29,7 @@ def test_demo_seed_twice_changes_nothing(tenant_pair, db):
 
 
 def test_demo_tenants_and_logins(tenant_pair, db):
-    demo_seed()
+    demo_seed(with_content=False)  # the content has its own test
     gd, sz, bjtax = (Tenant.objects.get(slug=s) for s in ("gd", "sz", "bjtax"))
     assert (gd.kind, gd.region_code, gd.name) == ("province", "440000", "广东省政务服务和数据管理局")
     assert (sz.kind, sz.region_code, sz.parent) == ("city", "440300", gd)
@@ -52,3 +52,11 @@ def test_demo_tenants_have_content_to_show(tenant_pair, db):
         assert Evaluation.objects.count() >= 2000
         assert Evaluation.objects.filter(is_bad=True).exclude(reason_tags=[]).exists()
         assert Evaluation.objects.filter(anonymous=False).exists()
+        # every department serves in a hall of its own: departments and halls can be ranked
+        assert Unit.objects.filter(kind="hall").values("parent").distinct().count() == 6
+    with schema_context("gd"):
+        from tenants.insight.models import RatingRollup
+        from tenants.insight.reports.models import Report
+
+        assert sum(RatingRollup.objects.values_list("count", flat=True)) >= 3000  # rollups built by the seed
+        assert Report.objects.filter(published=True, status="done").exists()
