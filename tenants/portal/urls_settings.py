@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""/settings/portal/: the tenant administrator's portal settings."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from tenants.portal import views
+
+urlpatterns = [
+    path("", views.settings_page, name="portal-settings"),
+]

@@ -126,6 +126,9 @@ def test_widget_on_a_foreign_page_keeps_its_look_and_rates_by_keyboard(
     page.locator("[data-hcp-rating] textarea").fill("超过承诺时限两天")
     page.screenshot(path=str(tmp_path / "widget-reasons.png"), full_page=True)
     page.locator("[data-hcp-rating] textarea").focus()
+    page.keyboard.press("Tab")  # the consent to publish the comment: unticked until Space
+    assert page.evaluate("() => document.activeElement.shadowRoot.activeElement.type") == "checkbox"
+    page.keyboard.press("Space")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
 
@@ -138,6 +141,7 @@ def test_widget_on_a_foreign_page_keeps_its_look_and_rates_by_keyboard(
     stored = support.in_thread(django_db_blocker, lambda: support.evaluations(world))
     assert [(r["transaction__number"], r["channel"], r["level"]) for r in stored] == [(number, "web", 4)]
     assert stored[0]["reason_tags"] == ["overdue"] and stored[0]["comment"] == "超过承诺时限两天"
+    assert stored[0]["comment_public"] is True
     assert stored[0]["idempotency_key"]  # the widget's Idempotency-Key reached the rating
 
 

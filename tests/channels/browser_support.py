@@ -118,6 +118,7 @@ def evaluations(world: BrowserWorld) -> list[dict]:
                 "channel",
                 "reason_tags",
                 "comment",
+                "comment_public",
                 "idempotency_key",
                 "device_id",
                 "transaction__number",
