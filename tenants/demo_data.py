@@ -22,6 +22,7 @@ from tenants.insight.services import rollups_rebuild
 from tenants.insight.textmining.demo import textmining_demo_seed
 from tenants.organisation.models import Unit, UnitKind
 from tenants.organisation.services import device_register, platform_create, staff_create, unit_create
+from tenants.portal.demo import portal_demo_seed
 
 GENERAL_ITEMS = [
     ("licensing", "食品经营许可证核发", 10, "promised"),
@@ -175,6 +176,7 @@ def demo_content_seed(*, slug: str, region_code: str, ratings: int = 4000) -> bo
         cases_demo_seed(actor=actor, rng=rng, password=DEMO_PASSWORD)
         appeals_demo_seed(actor=actor, rng=rng, password=DEMO_PASSWORD)
         textmining_demo_seed(actor=actor)  # eight weeks of varied comments and one concentrated problem
+        portal_demo_seed(actor=actor)  # the portal's settings and consented comments (scrubbed when shown)
         rollups_rebuild()  # the dashboards show the seed at once (the worker would within seconds)
         reports_demo_seed(actor=actor)  # last month's report, published on the portal
         return True
