@@ -144,7 +144,7 @@ def _day_payloads(ordinals: list[int]) -> dict[int, dict]:
     """The tenant's own figures for each day, from its rollups (tenants.insight)."""
     from tenants.insight.models import (
         CaseRollup,
-        RatingHourRollup,
+        RatingDayRollup,
         TransactionDayRollup,
         TransactionRollup,
     )
@@ -157,11 +157,9 @@ def _day_payloads(ordinals: list[int]) -> dict[int, dict]:
     zero = dict.fromkeys([*RATING_MEASURES, *TRANSACTION_MEASURES, "immediate", *CASE_MEASURES], 0)
     for d in days:
         figures[d].update(zero)
-    for row in RatingHourRollup.objects.filter(day__in=days).values("day").annotate(**RATING_MEASURES):
+    for row in RatingDayRollup.objects.filter(day__in=days).values("day").annotate(**RATING_MEASURES):
         figures[row.pop("day")].update(row)
-    for row in (
-        RatingHourRollup.objects.filter(day__in=days).values("day", "channel").annotate(n=Sum("count"))
-    ):
+    for row in RatingDayRollup.objects.filter(day__in=days).values("day", "channel").annotate(n=Sum("count")):
         figures[row["day"]]["channels"][row["channel"]] = row["n"]
     for row in (
         TransactionDayRollup.objects.filter(day__in=days).values("day").annotate(**TRANSACTION_MEASURES)

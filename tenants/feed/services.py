@@ -51,7 +51,7 @@ def feed_replay(*, since: date | None = None) -> dict[str, int]:
         )
         counts["case"] = cur.rowcount
         cur.execute(
-            "SELECT DISTINCT day FROM insight_ratinghourrollup WHERE %s::date IS NULL OR day >= %s",
+            "SELECT DISTINCT day FROM insight_ratingdayrollup WHERE %s::date IS NULL OR day >= %s",
             [since, since],
         )
         days = [row[0] for row in cur.fetchall()]

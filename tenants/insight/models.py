@@ -91,12 +91,11 @@ class RatingRollup(_Described, models.Model):
         ]
 
 
-class RatingHourRollup(_Described, models.Model):
-    """Counted ratings per local day × hour × channel × level × default-or-given: the tenant-wide overview
-    (volume, rates, trends, channel mix, hour-of-day heatmap) reads only this small table."""
+class RatingDayRollup(_Described, models.Model):
+    """Counted ratings per local day × channel × level × default-or-given: the tenant-wide overview (volume,
+    rates, trend, channel mix) reads only this small table (at most days × 9 × 5 × 2 rows)."""
 
     day = models.DateField()
-    hour = models.PositiveSmallIntegerField()
     channel = models.CharField(max_length=12, choices=Channel.choices)
     level = models.PositiveSmallIntegerField()
     is_default = models.BooleanField()
@@ -104,10 +103,20 @@ class RatingHourRollup(_Described, models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["day", "hour", "channel", "level", "is_default"], name="insight_hour_key"
-            )
+            models.UniqueConstraint(fields=["day", "channel", "level", "is_default"], name="insight_day_key")
         ]
+
+
+class RatingHourRollup(_Described, models.Model):
+    """Counted ratings per local day × hour × channel: the hour-of-day heatmap."""
+
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "hour", "channel"], name="insight_hour_key_v2")]
 
 
 class TransactionRollup(_Described, models.Model):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from tenants.catalog.models import ServiceItem
 from tenants.insight.models import (
     CaseRollup,
+    RatingDayRollup,
     RatingHourRollup,
     RatingRollup,
     TransactionDayRollup,
@@ -100,12 +101,21 @@ def _dimension_filter(scope: Scope, *, window: bool = True, channel: bool = True
 
 
 def rating_rollups(scope: Scope) -> QuerySet:
-    """Rating rollup rows in scope: the small hour table when the question is tenant-wide (with at most a
+    """Rating rollup rows in scope: the small per-day table when the question is tenant-wide (with at most a
     channel), the fine table otherwise. Both have day, channel, level, is_default and count."""
     if not any((scope.unit, scope.item, scope.item_type)):
-        rows = RatingHourRollup.objects.filter(day__gte=scope.start, day__lte=scope.end)
+        rows = RatingDayRollup.objects.filter(day__gte=scope.start, day__lte=scope.end)
         return rows.filter(channel=scope.channel) if scope.channel else rows
     return RatingRollup.objects.filter(_dimension_filter(scope))
+
+
+def rating_hours(scope: Scope) -> QuerySet[RatingHourRollup] | None:
+    """Counted ratings per day × hour × channel in scope (the hour-of-day heatmap); None when the scope has a
+    unit, item or item type (the hour is kept tenant-wide only)."""
+    if any((scope.unit, scope.item, scope.item_type)):
+        return None
+    rows = RatingHourRollup.objects.filter(day__gte=scope.start, day__lte=scope.end)
+    return rows.filter(channel=scope.channel) if scope.channel else rows
 
 
 def transaction_rollups(scope: Scope) -> QuerySet[TransactionRollup]:

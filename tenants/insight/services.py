@@ -22,7 +22,7 @@ from django.utils import timezone
 from tenants.cases.selectors import bad_review_cases, case_measures
 from tenants.evaluations.models import Evaluation, EvaluationPolicy, Transaction
 from tenants.feed.services import feed_days_changed
-from tenants.insight.models import CaseRollup, RatingHourRollup, RollupRun, TransactionRollup
+from tenants.insight.models import CaseRollup, RatingDayRollup, RollupRun, TransactionRollup
 from tenants.insight.textmining.services import comment_terms_apply, comment_terms_rebuild
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,17 @@ _RATING_KEY = {
     "level": "e.level",
     "is_default": "e.is_default",
 }
+_DAY_KEY = {k: _RATING_KEY[k] for k in ("day", "channel", "level", "is_default")}
 _HOUR_KEY = {
     "day": _RATING_KEY["day"],
     "hour": f"extract(hour FROM e.rated_at AT TIME ZONE '{TZ}')::smallint",
     "channel": "e.channel",
-    "level": "e.level",
-    "is_default": "e.is_default",
 }
-_ROLLUPS = (("insight_ratingrollup", _RATING_KEY), ("insight_ratinghourrollup", _HOUR_KEY))
+_ROLLUPS = (
+    ("insight_ratingrollup", _RATING_KEY),
+    ("insight_ratingdayrollup", _DAY_KEY),
+    ("insight_ratinghourrollup", _HOUR_KEY),
+)
 _COUNTED = "e.is_current AND NOT e.excluded"
 
 
@@ -354,7 +357,7 @@ def rollups_rebuild(*, progress: Callable[[str], None] | None = None) -> dict[st
         counts["case_days"] = len(case_days)
         counts["comment_terms"] = comment_terms_rebuild()
         say(f"comment terms: {counts['comment_terms']} rows")
-        rating_days = set(RatingHourRollup.objects.values_list("day", flat=True).distinct())
+        rating_days = set(RatingDayRollup.objects.values_list("day", flat=True).distinct())
         feed_days_changed(days=rating_days | set(txn_days) | set(case_days))
         RollupRun.objects.update_or_create(kind="rebuild", defaults={"at": timezone.now(), "detail": counts})
     return counts

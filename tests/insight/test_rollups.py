@@ -11,7 +11,13 @@ from django_tenants.utils import schema_context
 from tenants.accounts.actors import Actor
 from tenants.evaluations.models import Evaluation, Transaction
 from tenants.evaluations.services import EvaluationInput, evaluations_submit
-from tenants.insight.models import CaseRollup, RatingHourRollup, RatingRollup, TransactionRollup
+from tenants.insight.models import (
+    CaseRollup,
+    RatingDayRollup,
+    RatingHourRollup,
+    RatingRollup,
+    TransactionRollup,
+)
 from tenants.insight.selectors import Scope, indicators
 from tenants.insight.services import rollups_check, rollups_drain, rollups_rebuild
 from tests.supervision.conftest import rate_transactions
@@ -36,11 +42,13 @@ def test_new_ratings_reach_both_rating_rollups_after_a_drain(world):
         result = rollups_drain()
         assert result.ratings == 4 and not result.skipped
         fine = {(r.level, r.window_id, r.staff_id): r.count for r in RatingRollup.objects.all()}
-        hours = {(r.hour, r.level): r.count for r in RatingHourRollup.objects.all()}
+        hours = {(r.hour, r.channel): r.count for r in RatingHourRollup.objects.all()}
+        days = {(r.level, r.is_default): r.count for r in RatingDayRollup.objects.all()}
         assert rollups_drain().ratings == 0  # drained once
         cases = list(CaseRollup.objects.values_list("state", "total", "realname_total"))
     assert fine == {(1, world.window.pk, world.staff.pk): 3, (5, world.window.pk, world.staff.pk): 1}
-    assert hours == {(9, 1): 2, (10, 1): 1, (10, 5): 1}
+    assert hours == {(9, "device"): 2, (10, "device"): 2}
+    assert days == {(1, False): 3, (5, False): 1}
     assert cases == [("new", 1, 1)]  # the bad review's case, by state
     f = figures(world)
     assert f["good_rate"] == (3, 4) and f["bad_rate"] == (1, 4) and f["active_good_rate"] == (3, 4)
@@ -107,12 +115,14 @@ def test_the_check_finds_a_planted_drift_and_the_rebuild_repairs_it(world):
         # plant drift in each kind of rollup
         RatingRollup.objects.update(count=7)
         RatingHourRollup.objects.filter(hour=10).delete()
+        RatingDayRollup.objects.update(count=1)
         TransactionRollup.objects.update(rated=0)
         result = rollups_check()
         tables = {d.table for d in result.drifts}
         assert tables == {
             "insight_ratingrollup",
             "insight_ratinghourrollup",
+            "insight_ratingdayrollup",
             "insight_transactionrollup",
             "insight_transactiondayrollup",  # no longer the sums of the (drifted) fine table
         }

@@ -2,7 +2,7 @@
 evaluated (评价对象全覆盖). Pure reads of the rollups (tenants.insight.selectors), never of raw evaluations.
 
 Query budget (the overview is measured on a 10M-rating tenant): a tenant-wide overview reads only
-RatingHourRollup, TransactionDayRollup and CaseRollup in four aggregate queries: ratings per day × channel
+RatingDayRollup, RatingHourRollup, TransactionDayRollup and CaseRollup in four aggregate queries: ratings per day × channel
 (trend, channel mix and the rating totals of the indicators from one scan), ratings per day × hour (the weekday
 × hour heatmap), and the transaction and case sums of the indicators. Both rating queries group by raw columns,
 so no date function runs per rollup row; days are put in their week or month, and weekdays found, in Python over
@@ -32,6 +32,7 @@ from tenants.insight.selectors import (
     _dimension_filter,
     case_rollups,
     indicators_from,
+    rating_hours,
     rating_rollups,
     transaction_totals,
 )
@@ -174,9 +175,10 @@ def overview(scope: Scope, *, granularity: str = "day") -> Overview:
         key=lambda c: (-c.ratings, c.channel),
     )
     heatmap = None
-    if not any((scope.unit, scope.item, scope.item_type)):  # rows come from the hour table
+    hours = rating_hours(scope)
+    if hours is not None:
         heatmap = [[0] * 24 for _day in range(7)]
-        for c in rows.values("day", "hour").annotate(n=RATING_MEASURES["ratings"]).order_by():
+        for c in hours.values("day", "hour").annotate(n=RATING_MEASURES["ratings"]).order_by():
             heatmap[c["day"].weekday()][c["hour"]] += c["n"]
     return Overview(
         scope=scope,
