@@ -84,7 +84,7 @@ def rankings_page(request):
             "highs": [r.high_percent for r in ranked[:CHART_ROWS]],
             "labels": {
                 "rate": _("Good-review rate (%)"),
-                "interval": _("95% interval"),
+                "interval": _("Confidence interval (95%)"),
             },
         },
     )
