@@ -89,6 +89,12 @@ class RatingRollup(_Described, models.Model):
                 nulls_distinct=False,
             )
         ]
+        # filters by a unit subtree (handling unit or window) and by item, over a period
+        indexes = [
+            models.Index(fields=["unit", "day"], name="insight_rating_unit_day"),
+            models.Index(fields=["window", "day"], name="insight_rating_window_day"),
+            models.Index(fields=["item", "day"], name="insight_rating_item_day"),
+        ]
 
 
 class RatingDayRollup(_Described, models.Model):
@@ -138,7 +144,11 @@ class TransactionRollup(_Described, models.Model):
     finished_unrated = models.BigIntegerField(default=0)  # of those, never rated
 
     class Meta:
-        indexes = [models.Index(fields=["day"])]
+        indexes = [
+            models.Index(fields=["day"]),
+            models.Index(fields=["unit", "day"], name="insight_txn_unit_day"),
+            models.Index(fields=["window", "day"], name="insight_txn_window_day"),
+        ]
 
 
 class TransactionDayRollup(_Described, models.Model):
@@ -178,7 +188,34 @@ class CaseRollup(_Described, models.Model):
     realname_done = models.BigIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["day"])]
+        indexes = [
+            models.Index(fields=["day"]),
+            models.Index(fields=["unit", "day"], name="insight_case_unit_day"),
+        ]
+
+
+class CaseDayRollup(_Described, models.Model):
+    """CaseRollup summed per day × channel × state (derived whenever a day is recomputed): tenant-wide
+    closed-loop rates read this small table."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=12, blank=True)
+    state = models.CharField(max_length=20)
+    total = models.BigIntegerField(default=0)
+    replied = models.BigIntegerField(default=0)
+    rectified = models.BigIntegerField(default=0)
+    satisfied = models.BigIntegerField(default=0)
+    verified = models.BigIntegerField(default=0)
+    closed = models.BigIntegerField(default=0)
+    verified_closed = models.BigIntegerField(default=0)
+    on_time = models.BigIntegerField(default=0)
+    realname_total = models.BigIntegerField(default=0)
+    realname_done = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "channel", "state"], name="insight_case_day_key")
+        ]
 
 
 class RollupRun(models.Model):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.catalog.models import ServiceItem
 from tenants.insight.models import (
+    CaseDayRollup,
     CaseRollup,
     RatingDayRollup,
     RatingHourRollup,
@@ -89,8 +90,10 @@ class Scope:
 def _dimension_filter(scope: Scope, *, window: bool = True, channel: bool = True) -> Q:
     q = Q(day__gte=scope.start, day__lte=scope.end)
     if scope.unit is not None:
-        under = Q(unit__path__startswith=scope.unit.path)
-        q &= (under | Q(window__path__startswith=scope.unit.path)) if window else under
+        # the subtree's ids first: the rollups' (unit, day) and (window, day) indexes then apply
+        ids = list(Unit.objects.filter(path__startswith=scope.unit.path).values_list("id", flat=True))
+        under = Q(unit_id__in=ids)
+        q &= (under | Q(window_id__in=ids)) if window else under
     if scope.item is not None:
         q &= Q(item=scope.item)
     if scope.item_type:
@@ -132,7 +135,16 @@ def transaction_totals(scope: Scope) -> QuerySet:
 
 
 def case_rollups(scope: Scope) -> QuerySet[CaseRollup]:
+    """Fine case rollup rows in scope (every dimension)."""
     return CaseRollup.objects.filter(_dimension_filter(scope, window=False))
+
+
+def case_totals(scope: Scope) -> QuerySet:
+    """Rows to sum CASE_MEASURES over: the per-day table when the question is tenant-wide."""
+    if not any((scope.unit, scope.item, scope.item_type)):
+        rows = CaseDayRollup.objects.filter(day__gte=scope.start, day__lte=scope.end)
+        return rows.filter(channel=scope.channel) if scope.channel else rows
+    return case_rollups(scope)
 
 
 def _sum(column: str, condition: Q | None = None):
@@ -173,7 +185,7 @@ def indicators(scope: Scope) -> dict[str, Indicator]:
     """Every §10 indicator for the scope: three aggregate queries over the rollups."""
     r = rating_rollups(scope).aggregate(**RATING_MEASURES)
     t = transaction_totals(scope).aggregate(**TRANSACTION_MEASURES)
-    c = case_rollups(scope).aggregate(**CASE_MEASURES)
+    c = case_totals(scope).aggregate(**CASE_MEASURES)
     return indicators_from(r, t, c)
 
 

@@ -219,26 +219,39 @@ def _refresh_days(model, rows_for: Callable[[date], list], days: Iterable[date])
     model.objects.filter(day__in=days).delete()
     rows = [row for day in days for row in rows_for(day)]
     model.objects.bulk_create(rows, batch_size=2000)
-    if model is TransactionRollup:
-        _derive_transaction_days(days)
+    if model._meta.db_table in _DERIVED:
+        _derive_days(model._meta.db_table, days)
     return len(days)
 
 
-_TXN_SUMS = ", ".join(f"sum({m})" for m in ("transactions", "rated", "finished_closed", "finished_unrated"))
-_TXN_DAY_FROM_FINE = (
-    f"SELECT day, channel, {_TXN_SUMS} FROM insight_transactionrollup WHERE %s GROUP BY day, channel"  # noqa: S608
-)
+# Small per-day tables summed from a fine one whenever its days are recomputed: tenant-wide figures read them.
+_TXN_MEASURES = ("transactions", "rated", "finished_closed", "finished_unrated")
+_CASE_MEASURES = tuple(case_measures())
+_DERIVED = {  # fine table → (per-day table, its key, its measures)
+    "insight_transactionrollup": ("insight_transactiondayrollup", ("day", "channel"), _TXN_MEASURES),
+    "insight_caserollup": ("insight_casedayrollup", ("day", "channel", "state"), _CASE_MEASURES),
+}
 
 
-def _derive_transaction_days(days: list[date] | None) -> None:
-    """The per-day × channel sums of the fine transaction rollup, for `days` (None: all)."""
+def _derived_select(fine: str, where: str) -> str:
+    _table, key, measures = _DERIVED[fine]
+    sums = ", ".join(f"sum({m})" for m in measures)
+    return f"SELECT {', '.join(key)}, {sums} FROM {fine} WHERE {where} GROUP BY {', '.join(key)}"  # noqa: S608
+
+
+def _derived_stored(fine: str) -> str:
+    table, key, measures = _DERIVED[fine]
+    return f"SELECT {', '.join((*key, *measures))} FROM {table}"  # noqa: S608
+
+
+def _derive_days(fine: str, days: list[date] | None) -> None:
+    """Recompute the per-day table of `fine` for `days` (None: all) from the fine rows."""
+    table, key, measures = _DERIVED[fine]
     where, params = ("day = ANY(%s)", [days]) if days is not None else ("true", [])
     with connection.cursor() as cur:
-        cur.execute(f"DELETE FROM insight_transactiondayrollup WHERE {where}", params)  # noqa: S608
+        cur.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608
         cur.execute(
-            "INSERT INTO insight_transactiondayrollup "
-            "(day, channel, transactions, rated, finished_closed, finished_unrated) "
-            + _TXN_DAY_FROM_FINE.replace("%s", where),
+            f"INSERT INTO {table} ({', '.join((*key, *measures))}) {_derived_select(fine, where)}",
             params,
         )
 
@@ -349,7 +362,8 @@ def rollups_rebuild(*, progress: Callable[[str], None] | None = None) -> dict[st
             TransactionRollup.objects.bulk_create(transaction_rollup_rows(day), batch_size=2000)
             if done % 30 == 0 or done == len(txn_days):
                 say(f"transactions: {done}/{len(txn_days)} days")
-        _derive_transaction_days(None)
+        for fine in _DERIVED:
+            _derive_days(fine, None)
         for day in case_days:
             CaseRollup.objects.bulk_create(case_rollup_rows(day), batch_size=2000)
         say(f"cases: {len(case_days)} days")
@@ -381,8 +395,6 @@ class CheckResult:
         return not self.drifts
 
 
-_TXN_MEASURES = ("transactions", "rated", "finished_closed", "finished_unrated")
-_CASE_MEASURES = tuple(case_measures())
 _TXN_KEY = ("item_id", "unit_id", "window_id", "staff_id", "platform_id", "channel", "promise_type")
 _CASE_KEY = ("unit_id", "item_id", "channel", "state")
 
@@ -452,22 +464,16 @@ def rollups_check(*, limit: int = 50) -> CheckResult:
             _CASE_KEY,
             _CASE_MEASURES,
         )
-        # the per-day table against the sums of the (checked) fine one
-        cur.execute(
-            "SELECT day, channel FROM ("  # noqa: S608
-            f"  {_TXN_DAY_FROM_FINE.replace('%s', 'true')}"
-            "  EXCEPT SELECT day, channel, transactions, rated, finished_closed, finished_unrated"
-            "  FROM insight_transactiondayrollup"
-            ") a UNION SELECT day, channel FROM ("
-            "  SELECT day, channel, transactions, rated, finished_closed, finished_unrated"
-            "  FROM insight_transactiondayrollup"
-            f"  EXCEPT {_TXN_DAY_FROM_FINE.replace('%s', 'true')}"
-            ") b"
-        )
-        for day, channel in cur.fetchall():
-            result.drifts.append(
-                Drift("insight_transactiondayrollup", {"day": str(day), "channel": channel}, None, None)
+        # the per-day tables against the sums of the (checked) fine ones
+        for fine, (table, key, _measures) in _DERIVED.items():
+            derived, stored = _derived_select(fine, "true"), _derived_stored(fine)
+            names = ", ".join(key)
+            cur.execute(
+                f"SELECT {names} FROM ({derived} EXCEPT {stored}) a "  # noqa: S608
+                f"UNION SELECT {names} FROM ({stored} EXCEPT {derived}) b"
             )
+            for row in cur.fetchall():
+                result.drifts.append(Drift(table, dict(zip(key, map(str, row), strict=True)), None, None))
         RollupRun.objects.update_or_create(
             kind="check",
             defaults={"at": timezone.now(), "detail": {"drifts": len(result.drifts), **result.compared}},

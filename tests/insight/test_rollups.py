@@ -46,10 +46,11 @@ def test_new_ratings_reach_both_rating_rollups_after_a_drain(world):
         days = {(r.level, r.is_default): r.count for r in RatingDayRollup.objects.all()}
         assert rollups_drain().ratings == 0  # drained once
         cases = list(CaseRollup.objects.values_list("state", "total", "realname_total"))
+        case_days = list(CaseDayRollup.objects.values_list("state", "total", "realname_total"))
     assert fine == {(1, world.window.pk, world.staff.pk): 3, (5, world.window.pk, world.staff.pk): 1}
     assert hours == {(9, "device"): 2, (10, "device"): 2}
     assert days == {(1, False): 3, (5, False): 1}
-    assert cases == [("new", 1, 1)]  # the bad review's case, by state
+    assert cases == case_days == [("new", 1, 1)]  # the bad review's case, by state (and its per-day sums)
     f = figures(world)
     assert f["good_rate"] == (3, 4) and f["bad_rate"] == (1, 4) and f["active_good_rate"] == (3, 4)
     assert f["participation_rate"] == (4, 4)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q
+from django.db.models.functions import ExtractIsoWeekDay
 from django.utils.translation import gettext_lazy as _
 
 from tenants.catalog.models import ItemStatus, ServiceItem
@@ -31,6 +32,7 @@ from tenants.insight.selectors import (
     Scope,
     _dimension_filter,
     case_rollups,
+    case_totals,
     indicators_from,
     rating_hours,
     rating_rollups,
@@ -162,7 +164,7 @@ def overview(scope: Scope, *, granularity: str = "day") -> Overview:
     figures = indicators_from(
         totals | {"defaults": totals["ratings"] - totals["given"]},
         transaction_totals(scope).aggregate(**TRANSACTION_MEASURES),
-        case_rollups(scope).aggregate(**CASE_MEASURES),
+        case_totals(scope).aggregate(**CASE_MEASURES),
     )
     volume = totals["ratings"]
     labels = dict(Channel.choices)
@@ -178,8 +180,9 @@ def overview(scope: Scope, *, granularity: str = "day") -> Overview:
     hours = rating_hours(scope)
     if hours is not None:
         heatmap = [[0] * 24 for _day in range(7)]
-        for c in hours.values("day", "hour").annotate(n=RATING_MEASURES["ratings"]).order_by():
-            heatmap[c["day"].weekday()][c["hour"]] += c["n"]
+        by_weekday = hours.annotate(weekday=ExtractIsoWeekDay("day")).values("weekday", "hour")
+        for c in by_weekday.annotate(n=RATING_MEASURES["ratings"]).order_by():  # at most 7 × 24 rows
+            heatmap[c["weekday"] - 1][c["hour"]] += c["n"]
     return Overview(
         scope=scope,
         granularity=granularity,
