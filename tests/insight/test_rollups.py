@@ -12,6 +12,7 @@ from tenants.accounts.actors import Actor
 from tenants.evaluations.models import Evaluation, Transaction
 from tenants.evaluations.services import EvaluationInput, evaluations_submit
 from tenants.insight.models import (
+    CaseDayRollup,
     CaseRollup,
     RatingDayRollup,
     RatingHourRollup,
