@@ -23,6 +23,13 @@ class TenantMiddleware(TenantMainMiddleware):
         _host_cache[hostname] = (now, tenant)
         return tenant
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # After routing and authentication, before the view: a suspended or archived tenant's limits and the
+        # support session's checks (control_plane/console/gate.py).
+        from control_plane.console.gate import tenant_gate
+
+        return tenant_gate(request)
+
     def no_tenant_found(self, request, hostname):
         # Never fall back to another tenant: an unknown host is a plain, explained 404.
         return render(request, "tenants/unknown_host.html", {"hostname": hostname}, status=404)

@@ -7,7 +7,6 @@ from config.urls_common import common_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("console/", views.console, name="console"),
     path("console/", include("control_plane.console.urls")),
     path("benchmarking/", include("control_plane.benchmarking.urls")),
     path("", include("control_plane.onboarding.urls")),  # the public site's sign-up and progress pages

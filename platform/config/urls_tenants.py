@@ -28,6 +28,7 @@ urlpatterns = [
     path("insight/", include("tenants.insight.dashboards.urls")),
     path("settings/portal/", include("tenants.portal.urls_settings")),
     path("setup/", include("tenants.setup.urls")),  # first-run checklist and the first admin's invitation
+    path("support-access/", include("control_plane.console.urls_tenant")),  # platform support, by approval
     path("portal/", include("tenants.portal.urls")),  # public: no sign-in, no personal data
     path("", include("tenants.channels.urls")),  # citizen-facing: device page, QR, mobile page, widget
     path("", include("tenants.cases.urls_public")),  # citizen-facing: the evaluator's case status page

@@ -253,6 +253,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.insight.reports.tasks.report_schedules_everywhere",
         "schedule": 86400.0,
     },
+    # national console: schema sizes daily, feed health folded in, support accesses that ran out closed
+    "console-storage": {"task": "control_plane.console.tasks.measure_storage_everywhere", "schedule": 86400.0},
+    "console-activity": {"task": "control_plane.console.tasks.activity_refresh_everywhere", "schedule": 30.0},
+    "console-support-expire": {
+        "task": "control_plane.console.tasks.support_grants_expire_everywhere",
+        "schedule": 60.0,
+    },
 }
 # Failure drills only (tests kill the relay while it waits here, before its commit). Always 0 in production.
 FEED_APPEND_PAUSE_SECONDS = env.float("FEED_APPEND_PAUSE_SECONDS", default=0.0)
