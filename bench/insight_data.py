@@ -114,6 +114,7 @@ TABLES = (
     "insight_transactionrollup",
     "insight_transactiondayrollup",
     "insight_caserollup",
+    "insight_casedayrollup",
 )
 
 
@@ -589,6 +590,15 @@ def write_rollups(org: Org, *, ratings: int, today: date, result: Generated) -> 
             ORDER BY b.day, b.unit_id, b.item_id, b.channel
             """,
             [*params, today, first],
+        )
+        # the per-day case table, as the drain derives it from the fine one
+        measures = [
+            m for m in case_fields if m not in ("id", "day", "unit_id", "item_id", "channel", "state")
+        ]
+        cur.execute(
+            f"INSERT INTO insight_casedayrollup (day, channel, state, {', '.join(measures)}) "
+            f"SELECT day, channel, state, {', '.join(f'sum({m})' for m in measures)} "
+            "FROM insight_caserollup GROUP BY day, channel, state"
         )
         result.seconds["cases"] = time.perf_counter() - start
 

@@ -32,7 +32,9 @@ class ScopeForm(forms.Form):
         # `from` and `to` are the query-string names (and Python keywords, hence not class attributes)
         period = {
             name: forms.DateField(
-                label=label, required=dates_required, widget=forms.DateInput(attrs={"type": "date"})
+                label=label,
+                required=dates_required,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             )
             for name, label in (("from", _("From")), ("to", _("To")))
         }
