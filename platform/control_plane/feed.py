@@ -24,6 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from control_plane.benchmarking.services import month_stats_refresh
 from control_plane.models import FeedRecord, TenantDayStats
 from tenants.feed.services import NOTIFY_CHANNEL
 from tenants.models import Tenant
@@ -275,6 +276,7 @@ def feed_append(
 _DAY_FIELDS = [
     f.name for f in TenantDayStats._meta.concrete_fields if f.name not in ("id", "tenant", "day", "revision")
 ]
+_PAYLOAD_KEYS = {"cases": "total"}  # the day payload names the case count as insight's CASE_MEASURES do
 
 
 def _national_days(tenant: Tenant, records: list[dict]) -> None:
@@ -285,13 +287,17 @@ def _national_days(tenant: Tenant, records: list[dict]) -> None:
             latest[r["day"]] = r
     rows = [
         TenantDayStats(
-            tenant=tenant, day=day, revision=r["revision"], **{f: r["payload"].get(f, 0) for f in _DAY_FIELDS}
+            tenant=tenant,
+            day=day,
+            revision=r["revision"],
+            **{f: r["payload"].get(_PAYLOAD_KEYS.get(f, f), 0) for f in _DAY_FIELDS},
         )
         for day, r in latest.items()
     ]
     TenantDayStats.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["tenant", "day"], update_fields=["revision", *_DAY_FIELDS]
     )
+    month_stats_refresh(tenant=tenant, days=list(latest))  # benchmarking's month rows of those days
 
 
 def feed_drain(tenant: Tenant, *, max_batches: int = 50) -> AppendResult:
