@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+"""Included at /setup/ on tenant hosts: the first-run checklist, staff invitations and the invitation link."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from tenants.setup import views
+
+urlpatterns = [
+    path("", views.checklist_page, name="setup"),
+    path("steps/<str:key>/<str:action>", views.step_mark, name="setup-step"),
+    path("scale", views.scale_set, name="setup-scale"),
+    path("staff/", views.staff_page, name="setup-staff"),
+    path("staff/<int:pk>/reinvite", views.staff_reinvite_view, name="setup-staff-reinvite"),
+    path("invite/<str:token>", views.invitation_page, name="setup-invitation"),
+    path("invite/<str:token>/renew", views.invitation_renew_view, name="setup-invitation-renew"),
+]

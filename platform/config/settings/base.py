@@ -166,11 +166,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# Every account made by the product (provisioning, invitations, the seeds) carries a verified address, so
+# "mandatory" only stops the control plane's own sign-ups until they confirm their e-mail (onboarding).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # same browser session only (allauth's rule)
 ACCOUNT_ALLOW_REGISTRATION = (
     False  # tenant staff are invited by their admin; agencies sign up on the control plane
 )
-ACCOUNT_ADAPTER = "tenants.accounts.adapters.AccountAdapter"
+# Sign-up is open on the control-plane host only (agencies apply there); tenant hosts stay closed.
+ACCOUNT_ADAPTER = "control_plane.onboarding.adapters.OnboardingAccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -314,6 +318,9 @@ LOGGING = {
 from config.sentry import init_sentry  # noqa: E402  (needs the values above)
 
 init_sentry(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="development"))
+
+# --- onboarding (control_plane.onboarding): approve sign-ups at once into a trial, or wait for national staff
+ONBOARDING_AUTO_APPROVE = env.bool("ONBOARDING_AUTO_APPROVE", default=False)
 
 # --- evaluator identity (tenants/privacy) ----------------------------------------------------------
 # Development defaults only; production must set both (see tenants/privacy/crypto.py for rotation).

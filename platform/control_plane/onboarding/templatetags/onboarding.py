@@ -1,0 +1,11 @@
+from django import template
+
+from control_plane.onboarding.plans import plans_list
+
+register = template.Library()
+
+
+@register.simple_tag
+def onboarding_plans():
+    """The plans for the public site (billing replaces plans_list later)."""
+    return plans_list()
