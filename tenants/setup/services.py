@@ -130,7 +130,8 @@ def invitation_renew(*, invitation: Invitation, link_for) -> Invitation | None:
             kind=invitation.kind,
             organisation=organisation,
             language=translation.get_language() or "",
-        )
+        ),
+        robust=True,  # a mail server failure is logged; the page offers to send a new link
     )
     return new
 
@@ -169,7 +170,8 @@ def staff_invite(
             organisation=organisation,
             language=language,
             invited_by=actor.label,
-        )
+        ),
+        robust=True,  # a mail server failure is logged; the page offers to send a new link
     )
     return user, token
 
@@ -189,7 +191,8 @@ def staff_reinvite(*, actor: Actor, user: User, link_for) -> str:
             organisation=organisation,
             language=language,
             invited_by=actor.label,
-        )
+        ),
+        robust=True,  # a mail server failure is logged; the page offers to send a new link
     )
     return token
 

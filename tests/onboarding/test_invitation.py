@@ -213,3 +213,20 @@ def test_only_administrators_invite_staff(alpha, beta):
     assert response.status_code == 302 and "admin@alpha.example" not in response.content.decode()
     with schema_context(alpha.schema):
         assert not User.objects.filter(email="x@alpha.example").exists()
+
+
+def test_a_mail_server_failure_keeps_the_invited_account_and_a_new_link_can_be_sent(
+    alpha, smtp, django_capture_on_commit_callbacks
+):
+    smtp.refuse.add("down@alpha.example")
+    client = admin_client(alpha)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/setup/staff/", {"email": "down@alpha.example", "role": Role.AUDITOR})
+    assert response.status_code == 302  # logged, not a server error
+    assert smtp.messages == []
+    smtp.refuse.clear()
+    with schema_context(alpha.schema):
+        user = User.objects.get(email="down@alpha.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/setup/staff/{user.pk}/reinvite")
+    assert [to for to, _m in smtp.messages] == [["down@alpha.example"]]
