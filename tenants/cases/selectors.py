@@ -254,8 +254,11 @@ def case_measures() -> dict[str, Count]:
 
 
 def bad_review_cases() -> QuerySet[Case]:
-    """Cases of bad ratings that count: ratings excluded by an upheld appeal do not."""
-    return Case.objects.filter(source=CaseSource.RATING, evaluation__excluded=False)
+    """Cases of bad ratings that count: the rating is the current revision (a bad review revised to a good one
+    is no longer a bad review) and not excluded by an upheld appeal."""
+    return Case.objects.filter(
+        source=CaseSource.RATING, evaluation__is_current=True, evaluation__excluded=False
+    )
 
 
 def _bad_review_cases(start: date | None, end: date | None, unit: Unit | None) -> QuerySet[Case]:

@@ -167,12 +167,13 @@ class TransactionDayRollup(_Described, models.Model):
 
 
 class CaseRollup(_Described, models.Model):
-    """Bad-review cases (of counted ratings) per local day of the bad review × unit × item × channel × state,
+    """Bad-review cases (of counted ratings) per local day of the bad review × unit × window × item × channel × state,
     with the closed-loop measures (tenants.cases.selectors.case_measures: one definition for the live /cases/
     figures and this)."""
 
     day = models.DateField()
     unit = models.ForeignKey("organisation.Unit", **DERIVED)
+    window = models.ForeignKey("organisation.Unit", null=True, **DERIVED)  # the rated transaction's window
     item = models.ForeignKey("catalog.ServiceItem", null=True, **DERIVED)
     channel = models.CharField(max_length=12, blank=True)
     state = models.CharField(max_length=20, default="new")  # as of the last recomputation of its day

@@ -136,7 +136,7 @@ def transaction_totals(scope: Scope) -> QuerySet:
 
 def case_rollups(scope: Scope) -> QuerySet[CaseRollup]:
     """Fine case rollup rows in scope (every dimension)."""
-    return CaseRollup.objects.filter(_dimension_filter(scope, window=False))
+    return CaseRollup.objects.filter(_dimension_filter(scope))
 
 
 def case_totals(scope: Scope) -> QuerySet:

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -94,7 +94,8 @@ WITH batch AS (
 ),
 {upserts}
 SELECT coalesce(array_agg(DISTINCT transaction_id), '{{}}'), coalesce(array_agg(DISTINCT evaluation_id), '{{}}'),
-       count(*), coalesce(array_agg(DISTINCT {_RATING_KEY["day"]}), '{{}}')
+       count(*), coalesce(array_agg(DISTINCT {_RATING_KEY["day"]}), '{{}}'),
+       coalesce(array_agg(DISTINCT {_RATING_KEY["day"]}) FILTER (WHERE e.level >= 4), '{{}}')
 FROM batch e
 """  # noqa: S608
 
@@ -167,9 +168,16 @@ def _case_days(*, case_ids: list[int] = (), evaluation_ids: list[int] = ()) -> s
     return _local_days("e.rated_at", _CASE_SOURCE, where, [list(case_ids), list(evaluation_ids)])
 
 
-def _take(table: str, column: str) -> list[int]:
+TAKE = 20_000  # transaction or case changes per drain (the rest waits for the next one)
+
+
+def _take(table: str, column: str, *, limit: int | None = TAKE) -> list[int]:
     with connection.cursor() as cur:
-        cur.execute(f"DELETE FROM {table} RETURNING {column}")  # noqa: S608
+        cur.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s) "  # noqa: S608
+            f"RETURNING {column}",
+            [limit],
+        )
         return [row[0] for row in cur.fetchall()]
 
 
@@ -181,7 +189,10 @@ def transaction_rollup_rows(day: date, *, now: datetime | None = None) -> list[T
     period = timedelta(
         days=EvaluationPolicy.objects.values_list("supplementary_days", flat=True).first() or 7
     )
-    counted = Evaluation.objects.filter(transaction=OuterRef("pk"), is_current=True, excluded=False)
+    # 评价率 and 未评率 count ratings people gave: a default rating is what a transaction gets for NOT rating
+    counted = Evaluation.objects.filter(
+        transaction=OuterRef("pk"), is_current=True, excluded=False, is_default=False
+    )
     closed = Q(finished_at__isnull=False, finished_at__lte=now - period)
     rows = (
         Transaction.objects.annotate(
@@ -205,7 +216,13 @@ def case_rollup_rows(day: date) -> list[CaseRollup]:
     rows = (
         bad_review_cases()
         .filter(evaluation__rated_at__gte=start, evaluation__rated_at__lt=end)
-        .values("unit_id", "state", item_id=F("transaction__item_id"), channel=F("evaluation__channel"))
+        .values(
+            "unit_id",
+            "state",
+            item_id=F("transaction__item_id"),
+            window_id=F("transaction__window_id"),
+            channel=F("evaluation__channel"),
+        )
         .annotate(**case_measures())
         .order_by()
     )
@@ -270,26 +287,29 @@ class DrainResult:
         return bool(self.ratings or self.transaction_days or self.case_days)
 
 
-def _drain_locked(result: DrainResult, *, max_batches: int) -> None:
+def _drain_locked(result: DrainResult, *, max_batches: int, take_limit: int | None = TAKE) -> None:
     txn_ids: set[int] = set()
     evaluation_ids: set[int] = set()
     rating_days: set[date] = set()
+    bad_days: set[date] = set()  # a bad rating that starts or stops counting moves its case's figures
     with connection.cursor() as cur:
         for _ in range(max_batches):
             cur.execute(DRAIN_RATINGS_SQL, [BATCH])
-            transactions, evaluations, count, days = cur.fetchone()
+            transactions, evaluations, count, days, bad = cur.fetchone()
             result.batches += 1
             result.ratings += count
             txn_ids.update(transactions)
             evaluation_ids.update(evaluations)
             rating_days.update(days)
+            bad_days.update(bad)
             if count < BATCH:
                 break
     comment_terms_apply(evaluation_ids=sorted(evaluation_ids))  # comment analysis follows the same ratings
-    txn_ids.update(_take("insight_transactionchange", "transaction_id"))
-    case_ids = _take("insight_casechange", "case_id")
+    txn_ids.update(_take("insight_transactionchange", "transaction_id", limit=take_limit))
+    case_ids = _take("insight_casechange", "case_id", limit=take_limit)
     transaction_days = _transaction_days(sorted(txn_ids))
-    case_days = _case_days(case_ids=case_ids, evaluation_ids=sorted(evaluation_ids))
+    # a case moves to the day of the newest bad revision it follows: the old day is among `bad_days`
+    case_days = _case_days(case_ids=case_ids, evaluation_ids=sorted(evaluation_ids)) | bad_days
     result.transaction_days = _refresh_days(TransactionRollup, transaction_rollup_rows, transaction_days)
     result.case_days = _refresh_days(CaseRollup, case_rollup_rows, case_days)
     # the national feed carries each changed day's figures (tenants.feed)
@@ -317,15 +337,15 @@ def _detail(result) -> dict:
 
 
 def rollups_mark_rating_period_closed(*, now: datetime | None = None) -> int:
-    """Transactions whose rating period ended since yesterday move into 未评率's denominator: mark their days
-    for recomputation (run daily by beat)."""
+    """Transactions whose rating period ended lately move into 未评率's denominator: mark their days for
+    recomputation. Beat runs it every 6 hours; the 8-day look-back covers a worker that was down for a week."""
     now = now or timezone.now()
     period = timedelta(
         days=EvaluationPolicy.objects.values_list("supplementary_days", flat=True).first() or 7
     )
     ids = list(
         Transaction.objects.filter(
-            finished_at__gt=now - period - timedelta(days=2), finished_at__lte=now - period
+            finished_at__gt=now - period - timedelta(days=8), finished_at__lte=now - period
         ).values_list("id", flat=True)
     )
     with connection.cursor() as cur:
@@ -362,11 +382,11 @@ def rollups_rebuild(*, progress: Callable[[str], None] | None = None) -> dict[st
             TransactionRollup.objects.bulk_create(transaction_rollup_rows(day), batch_size=2000)
             if done % 30 == 0 or done == len(txn_days):
                 say(f"transactions: {done}/{len(txn_days)} days")
-        for fine in _DERIVED:
-            _derive_days(fine, None)
         for day in case_days:
             CaseRollup.objects.bulk_create(case_rollup_rows(day), batch_size=2000)
         say(f"cases: {len(case_days)} days")
+        for fine in _DERIVED:  # after both fine tables are complete
+            _derive_days(fine, None)
         counts["transaction_days"] = len(txn_days)
         counts["case_days"] = len(case_days)
         counts["comment_terms"] = comment_terms_rebuild()
@@ -396,7 +416,7 @@ class CheckResult:
 
 
 _TXN_KEY = ("item_id", "unit_id", "window_id", "staff_id", "platform_id", "channel", "promise_type")
-_CASE_KEY = ("unit_id", "item_id", "channel", "state")
+_CASE_KEY = ("unit_id", "window_id", "item_id", "channel", "state")
 
 
 def _compare_days(result: CheckResult, model, rows_for, days, key, measures) -> None:
@@ -404,9 +424,11 @@ def _compare_days(result: CheckResult, model, rows_for, days, key, measures) -> 
         expected = {
             tuple(getattr(r, k) for k in key): tuple(getattr(r, m) for m in measures) for r in rows_for(day)
         }
+        # summed per key: two stored rows for one key (which no unique index prevents here) show as drift
+        sums = {f"sum_{m}": Sum(m) for m in measures}
         stored = {
-            tuple(r[k] for k in key): tuple(r[m] for m in measures)
-            for r in model.objects.filter(day=day).values(*key, *measures)
+            tuple(r[k] for k in key): tuple(r[f"sum_{m}"] for m in measures)
+            for r in model.objects.filter(day=day).values(*key).annotate(**sums).order_by()
         }
         for k in expected.keys() | stored.keys():
             if expected.get(k) != stored.get(k):
@@ -426,7 +448,7 @@ def rollups_check(*, limit: int = 50) -> CheckResult:
     drifting key (up to `limit` per rating table) with the raw and the stored figure."""
     result = CheckResult()
     with _exclusive_snapshot(), connection.cursor() as cur:
-        _drain_locked(DrainResult(), max_batches=10**6)
+        _drain_locked(DrainResult(), max_batches=10**6, take_limit=None)
         for table, key in _ROLLUPS:
             names = ", ".join(key)
             cur.execute(

@@ -42,7 +42,8 @@ def mark_rating_period_closed() -> int:
 
 @shared_task
 def rating_period_closed_everywhere() -> int:
-    tenants = list(_active_tenants())
+    # every tenant, suspended ones too: their figures must be right when they come back
+    tenants = list(get_tenant_model().objects.exclude(schema_name="public"))
     for tenant in tenants:
         with tenant_context(tenant):
             mark_rating_period_closed.delay()

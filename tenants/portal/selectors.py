@@ -152,12 +152,12 @@ def month_figures(*, month: Month) -> MonthFigures:
     cases: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CASE_MEASURES, 0))
     rows = (
         CaseRollup.objects.filter(day__gte=month.start, day__lte=month.end)
-        .values("unit__path")
+        .values("unit__path", "window__path")
         .annotate(**CASE_MEASURES)
         .order_by()
     )
     for row in rows:
-        for unit_id in _path_ids(row["unit__path"]):
+        for unit_id in _path_ids(row["unit__path"]) | _path_ids(row["window__path"]):
             total = cases[unit_id]
             for name in CASE_MEASURES:
                 total[name] += row[name]

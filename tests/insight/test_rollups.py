@@ -161,3 +161,72 @@ def test_an_empty_period_has_no_values(world, empty):
         rollups_drain()
         values = {k: v.value for k, v in indicators(empty).items()}
     assert set(values.values()) == {None} and len(values) == 11
+
+
+# --- the hard cases of the definitions (DOMAIN.md §10) -----------------------------------------------------
+def revise(world, number: str, level: int, at):
+    with schema_context(world.info.schema):
+        (outcome,) = evaluations_submit(
+            actor=SYSTEM,
+            items=[
+                EvaluationInput(
+                    transaction=number,
+                    level=level,
+                    channel="device",
+                    rated_at=at,
+                    reason_tags=["attitude"] if level >= 4 else [],
+                )
+            ],
+            now=at,
+        )
+        assert outcome.status == "created" and outcome.supersedes is not None, outcome.errors
+
+
+def test_a_default_rating_is_not_participation_and_leaves_the_transaction_unrated(world):
+    ids = rate_transactions(world, 3, start=RATED, level=2, prefix="F")
+    with schema_context(world.info.schema):
+        Evaluation.objects.filter(pk=ids[0]).update(is_default=True)  # the system rated it for the citizen
+    f = figures(world)
+    assert f["participation_rate"] == (2, 3) and f["unrated_rate"] == (1, 3)
+    assert f["good_rate"] == (3, 3) and f["active_good_rate"] == (2, 2)  # kept apart, still counted
+
+
+def test_a_bad_review_revised_to_bad_on_another_day_is_one_case(world):
+    rate_transactions(world, 1, start=RATED, level=5, prefix="BB")
+    figures(world)
+    revise(world, "BB00000", 4, RATED + timedelta(days=2))  # the open case follows the newest bad revision
+    f = figures(world)
+    assert f["bad_rate"] == (1, 1) and f["reply_rate"] == (0, 1)
+    with schema_context(world.info.schema):
+        assert sum(CaseRollup.objects.values_list("total", flat=True)) == 1
+        assert rollups_check().ok
+
+
+def test_a_bad_review_revised_to_good_is_no_longer_a_bad_review(world):
+    rate_transactions(world, 1, start=RATED, level=5, prefix="BG")
+    assert figures(world)["reply_rate"] == (0, 1)
+    revise(world, "BG00000", 1, RATED + timedelta(hours=3))
+    f = figures(world)
+    assert (
+        f["bad_rate"] == (0, 1)
+        and f["reply_rate"] == (0, 0)
+        and f["realname_callback_rectification_rate"] == (0, 0)
+    )
+    with schema_context(world.info.schema):
+        assert rollups_check().ok
+
+
+def test_a_rebuild_keeps_the_case_rates(world):
+    rate_transactions(world, 2, start=RATED, level=5, prefix="RC")
+    before = figures(world)
+    assert before["reply_rate"] == (0, 2)
+    with schema_context(world.info.schema):
+        rollups_rebuild()
+        assert rollups_check().ok
+    assert figures(world) == before
+
+
+def test_a_window_scope_counts_the_cases_of_its_bad_reviews(world):
+    rate_transactions(world, 2, start=RATED, level=5, prefix="WC")
+    f = figures(world, Scope(start=MARCH.start, end=MARCH.end, unit=world.window))
+    assert f["bad_rate"] == (2, 2) and f["reply_rate"] == (0, 2)

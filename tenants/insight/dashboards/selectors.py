@@ -258,8 +258,8 @@ def _ids(*paths: str | None) -> set[int]:
 
 
 def _subtree_rows(scope: Scope, targets: list[Unit]) -> list[Row]:
-    """Each target unit with everything its subtree got: two GROUP BY queries (ratings by handling unit ×
-    window, cases by unit), then each group is added to the targets on its units' paths."""
+    """Each target unit with everything its subtree got: two GROUP BY queries (ratings and cases by handling
+    unit × window), then each group is added to the targets on its units' paths."""
     by_id = {u.pk: u for u in targets}
     ratings: dict[int, dict] = {}
     grouped = (
@@ -274,8 +274,8 @@ def _subtree_rows(scope: Scope, targets: list[Unit]) -> list[Row]:
             for k in _RATING_COUNTS:
                 sums[k] += g[k]
     cases: dict[int, dict] = {}
-    for g in case_rollups(scope).values("unit__path").annotate(**CASE_MEASURES).order_by():
-        for pk in _ids(g["unit__path"]) & by_id.keys():
+    for g in case_rollups(scope).values("unit__path", "window__path").annotate(**CASE_MEASURES).order_by():
+        for pk in _ids(g["unit__path"], g["window__path"]) & by_id.keys():
             sums = cases.setdefault(pk, dict.fromkeys(CASE_MEASURES, 0))
             for k in CASE_MEASURES:
                 sums[k] += g[k]

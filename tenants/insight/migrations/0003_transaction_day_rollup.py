@@ -27,4 +27,11 @@ class Migration(migrations.Migration):
             },
             bases=(tenants.insight.models._Described, models.Model),
         ),
+        migrations.RunSQL(  # what the fine table holds already
+            "INSERT INTO insight_transactiondayrollup "
+            "(day, channel, transactions, rated, finished_closed, finished_unrated) "
+            "SELECT day, channel, sum(transactions), sum(rated), sum(finished_closed), sum(finished_unrated) "
+            "FROM insight_transactionrollup GROUP BY day, channel",
+            migrations.RunSQL.noop,
+        ),
     ]

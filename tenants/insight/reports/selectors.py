@@ -35,15 +35,15 @@ TOP_TAGS = 10
 # --- reports -----------------------------------------------------------------------------------------------
 def reports_recent(*, limit: int = 200) -> QuerySet[Report]:
     """The newest reports for the list page, without their files."""
-    return Report.objects.defer("pdf", "xlsx").select_related("unit")[:limit]
+    return Report.objects.defer("pdf", "xlsx", "public_pdf").select_related("unit")[:limit]
 
 
 def reports_published() -> QuerySet[Report]:
-    """Reports shown on the public portal: published and done, newest period first (files deferred; read
-    `report.pdf` to serve one)."""
+    """Reports shown on the public portal: published and done, with their public PDF, newest period first
+    (files deferred; read `report.public_pdf` to serve one, never `report.pdf`)."""
     return (
-        Report.objects.filter(published=True, status=ReportStatus.DONE)
-        .defer("pdf", "xlsx")
+        Report.objects.filter(published=True, status=ReportStatus.DONE, public_pdf__isnull=False)
+        .defer("pdf", "xlsx", "public_pdf")
         .select_related("unit")
         .order_by("-period_end", "-id")
     )
@@ -118,7 +118,7 @@ def period_figures(scope: Scope) -> PeriodFigures:
     """The §10 indicators and the volumes behind them (ratings, bad reviews, transactions, cases)."""
     r = rating_rollups(scope).aggregate(**RATING_MEASURES)
     t = transaction_rollups(scope).aggregate(**TRANSACTION_MEASURES)
-    cases = CaseRollup.objects.filter(_subtree(scope, window=False)).aggregate(**CASE_MEASURES)
+    cases = CaseRollup.objects.filter(_subtree(scope)).aggregate(**CASE_MEASURES)
     volumes = {
         "ratings": r["ratings"],
         "good": r["good"],
@@ -177,13 +177,13 @@ def breakdowns(scope: Scope, *, other: str = "—") -> tuple[list[BreakdownRow],
         .order_by()
     )
     case_rows = list(
-        CaseRollup.objects.filter(_subtree(scope, window=False))
-        .values("unit_id")
+        CaseRollup.objects.filter(_subtree(scope))
+        .values("unit_id", "window_id")
         .annotate(**CASE_MEASURES)
         .order_by()
     )
     ids = {r["unit_id"] for r in rating_rows + case_rows} | {
-        r["window_id"] for r in rating_rows if r["window_id"]
+        r["window_id"] for r in rating_rows + case_rows if r["window_id"]
     }
     units = _ancestry(ids)
     departments: dict = {}
@@ -195,10 +195,13 @@ def breakdowns(scope: Scope, *, other: str = "—") -> tuple[list[BreakdownRow],
         for name in RATING_MEASURES:
             dept.ratings[name] += r[name]
             hall.ratings[name] += r[name]
-    for r in case_rows:
+    for r in case_rows:  # a case sits where its bad review does: the department and the hall of the rating
         dept = _row(departments, _nearest(r["unit_id"], units, (UnitKind.DEPARTMENT,)), other)
+        venue = _nearest(r["window_id"], units, VENUE_KINDS) or _nearest(r["unit_id"], units, VENUE_KINDS)
+        hall = _row(halls, venue, other)
         for name in CASE_MEASURES:
             dept.cases[name] += r[name]
+            hall.cases[name] += r[name]
 
     def order(row: BreakdownRow):
         return (-row.ratings["ratings"], -row.cases["total"], row.code == "", row.code)
