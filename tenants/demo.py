@@ -1,5 +1,6 @@
 """The demo: the control plane with a national staff login and three tenants, each with an admin login."""
 
+from control_plane.onboarding.demo import onboarding_demo_seed
 from django.db import transaction
 from django_tenants.utils import schema_context
 
@@ -54,6 +55,7 @@ def demo_seed(*, with_content: bool = True) -> list[Tenant]:
                 password=DEMO_PASSWORD,
                 display_name="国家政务服务平台管理员",
             )
+    onboarding_demo_seed(actor=actor, password=DEMO_PASSWORD)  # one application waiting for review
     tenants = []
     for spec in DEMO_TENANTS:
         parent = Tenant.objects.get(slug=spec["parent"]) if spec["parent"] else None

@@ -1,3 +1,4 @@
+from control_plane.onboarding.demo import DEMO_APPLICANT
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -22,7 +23,10 @@ class Command(BaseCommand):
                 f"  {spec['name']}  http://{spec['slug']}.{base}:{port}/   "
                 f"login {demo_admin_email(spec['slug'])} / {DEMO_PASSWORD}"
             )
+        first = DEMO_TENANTS[0]["slug"]
         lines += [
+            f"  Public portal  http://{first}.{base}:{port}/portal/   dashboards http://{first}.{base}:{port}/insight/",
+            f"  Sign-up        http://{base}:{port}/accounts/signup/   (an application waits: {DEMO_APPLICANT})",
             f"  Health         http://{base}:{port}/healthz  ·  http://{base}:{port}/readyz",
             f"  API docs       http://{base}:{port}/api/docs/  (tenant API on each tenant host)",
             "Press Ctrl-C to stop.",
