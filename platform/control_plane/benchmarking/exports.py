@@ -36,8 +36,8 @@ def header() -> list[str]:
         _("95% interval from (%)"),
         _("95% interval to (%)"),
         _("Ranked"),
-        _("Immediate items (即办件, % of transactions)"),
-        _("Channel mix (% of ratings)"),
+        _("Immediate items (即办件), share of transactions"),
+        _("Channel mix, share of ratings"),
     ]
 
 
