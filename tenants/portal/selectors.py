@@ -34,8 +34,8 @@ from tenants.insight.selectors import (
 from tenants.insight.services import day_bounds
 from tenants.organisation.models import Unit, UnitKind
 from tenants.portal.models import PortalSettings
-from tenants.portal.scrub import Vocabulary, scrub
 from tenants.privacy.crypto import decrypt
+from tenants.privacy.scrub import Vocabulary, scrub
 
 MONTHS = 12
 PAGE_SIZE = 20

@@ -178,13 +178,16 @@ def reports(request, settings):
 
 @public("reports")
 def report_pdf(request, settings, pk: int):
-    """A published report's PDF; 404 for any other report."""
+    """A published report's public PDF (small departments and halls folded, as this portal hides them); 404
+    for any other report, and never the staff's PDF."""
     from tenants.insight.reports.selectors import reports_published
 
-    report = reports_published().filter(pk=pk).select_related(None).defer(None).only("pk", "pdf").first()
-    if report is None or not report.pdf:
+    report = (
+        reports_published().filter(pk=pk).select_related(None).defer(None).only("pk", "public_pdf").first()
+    )
+    if report is None or not report.public_pdf:
         raise Http404
-    response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
+    response = HttpResponse(bytes(report.public_pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="report-{report.pk}.pdf"'
     return response
 

@@ -5,6 +5,7 @@ The real Celery worker run is in test_exports_worker.py; the identity decryption
 
 import csv
 import io
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -143,6 +144,20 @@ def test_csv_lists_ratings_with_the_evaluator_masked_never_clear(world, supervis
     assert bad["Reasons"] == "服务态度差"
     assert bad["Case number"] and bad["Case state"] == "New"
     assert by_number["T3"]["Evaluator name (masked)"] == ""
+
+
+def test_comments_are_scrubbed_of_the_evaluators_name_and_numbers_in_csv_and_xlsx(world, supervisor):
+    comment = "我是王秀英 电话139 1234 5678，窗口让我跑了三次"
+    rate(world, "P1", 5, comment=comment, evaluator=_identity("王秀英", "13912345678", ID_NUMBER))
+
+    rows = as_dicts(csv_rows(post(supervisor)))
+    book = load_workbook(io.BytesIO(body(post(supervisor, file_format="xlsx"))), read_only=True)
+    sheet = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+
+    assert rows[0]["Comment"] == "我是＊＊ 电话＊＊，窗口让我跑了三次"
+    assert dict(zip(sheet[0], sheet[1], strict=True))["Comment"] == "我是＊＊ 电话＊＊，窗口让我跑了三次"
+    for secret in ("王秀英", "秀英", "139 1234 5678", "1234 5678", "13912345678"):
+        assert secret not in str(rows) and secret not in str(sheet), secret
 
 
 def test_csv_neutralises_formulas(world, supervisor):
@@ -400,6 +415,29 @@ def test_xlsx_job_and_expiry(world, supervisor, settings):
         job.refresh_from_db()
         assert job.status == ExportStatus.EXPIRED and not path.exists()
     assert supervisor.get(f"/insight/exports/{job.pk}/download").status_code == 404
+
+
+def test_expiry_removes_unfinished_files_of_crashed_workers_after_six_hours(world, settings):
+    directory = Path(settings.MEDIA_ROOT) / "exports" / world.info.schema
+    directory.mkdir(parents=True)
+    crashed, writing = directory / "7-dead.csv.part", directory / "8-live.xlsx.part"
+    kept = directory / "9-done.csv"  # a finished file: its job's expiry decides
+    for path in (crashed, writing, kept):
+        path.write_bytes(b"rows")
+    seven_hours_ago = (timezone.now() - timedelta(hours=7)).timestamp()
+    for path in (crashed, kept):
+        os.utime(path, (seven_hours_ago, seven_hours_ago))
+    elsewhere = Path(settings.MEDIA_ROOT) / "exports" / "another_schema" / "1-x.csv.part"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(b"rows")
+    os.utime(elsewhere, (seven_hours_ago, seven_hours_ago))
+
+    with schema_context(world.info.schema):
+        assert export_files_expire() == 0  # no job expired
+        assert AuditEvent.objects.filter(action="export.expire").get().data["unfinished_files"] == 1
+
+    assert not crashed.exists() and writing.exists() and kept.exists()
+    assert elsewhere.exists()  # another tenant's folder is that tenant's sweep
 
 
 def test_xlsx_rows_run_on_to_a_second_sheet(tmp_path):

@@ -2,10 +2,7 @@
 periods, periods are checked, a failing render is recorded, and a scheduled run e-mails the PDF through a real
 SMTP server."""
 
-import base64
 import io
-import re
-import zlib
 from datetime import date, datetime, timedelta
 
 import openpyxl
@@ -13,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
+from pypdf import PdfReader
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.models import AuditEvent
@@ -29,6 +27,8 @@ from tenants.insight.reports.services import (
 )
 from tenants.insight.services import rollups_drain
 from tenants.organisation.models import UnitKind
+from tenants.portal.models import PortalSettings
+from tests.conftest import host_client
 from tests.factories import UnitFactory
 from tests.notify.conftest import smtp, smtp_server  # noqa: F401 (fixtures)
 from tests.supervision.conftest import rate_transactions
@@ -83,48 +83,9 @@ def sheet_rows(report: Report, name: str) -> list[tuple]:
     return list(wb[name].iter_rows(min_row=2, values_only=True))
 
 
-# --- a PDF's text without a PDF library --------------------------------------------------------------------
-_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
-_SHOW = re.compile(rb"\((?:\\.|[^\\)])*\)\s*Tj", re.S)
-
-
-def _unescape(literal: bytes) -> bytes:
-    out, i = bytearray(), 0
-    while i < len(literal):
-        if literal[i : i + 1] != b"\\":
-            out += literal[i : i + 1]
-            i += 1
-            continue
-        octal = re.match(rb"[0-7]{1,3}", literal[i + 1 : i + 4])
-        if octal:
-            out.append(int(octal.group(), 8))
-            i += 1 + len(octal.group())
-        else:
-            nxt = literal[i + 1 : i + 2]
-            out += {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(nxt, nxt)
-            i += 2
-    return bytes(out)
-
-
 def pdf_text(data: bytes) -> str:
-    """Every string shown (Tj) in the content streams (ASCII85 and/or Flate, as reportlab writes them),
-    decoded from the CID font's UCS-2: every string of the report is set in STSong-Light."""
-    shown = []
-    for match in _STREAM.finditer(data):
-        raw = match.group(1).strip()
-        for decode in (
-            lambda b: zlib.decompress(base64.a85decode(b.removesuffix(b"~>"), adobe=False)),
-            zlib.decompress,
-        ):
-            try:
-                content = decode(raw)
-                break
-            except (ValueError, zlib.error):
-                content = b""
-        for operand in _SHOW.findall(content):
-            literal = _unescape(operand[1 : operand.rindex(b")")])
-            shown.append(literal.decode("utf-16-be", errors="replace"))
-    return "\n".join(shown)
+    """The text of every page (pypdf reads the CID font STSong-Light's Unicode map, so Chinese comes out)."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 # --- monthly -------------------------------------------------------------------------------------------------
@@ -171,6 +132,26 @@ def test_a_monthly_report_pdf_shows_the_figures(rated):
     assert "市场监督管理局 (D01)" in text and "社保服务大厅 (H02)" in text
     assert "80.00%" in text and "100.00%" in text  # D01's and D02's good-review rates
     assert "Good-review rate by department (%)" in text  # the bar chart's title
+
+
+def test_names_that_look_like_formulas_stay_text_in_the_xlsx(rated):
+    formula = '=HYPERLINK("http://evil.example","点我")'
+    with schema_context(rated.info.schema):
+        d09 = UnitFactory(code="D09", name=formula, kind=UnitKind.DEPARTMENT)
+        h09 = UnitFactory(code="H09", name="+1+1", kind=UnitKind.HALL, parent=d09)
+        w09 = UnitFactory(code="W09", name="W09", kind=UnitKind.WINDOW, parent=h09)
+    rate_transactions(rated, 1, start=local(2026, 9, 20, 9), prefix="FX", unit=h09, window=w09)
+    with schema_context(rated.info.schema):
+        rollups_drain()
+    report = monthly(rated, title="@SUM(1) report")
+    wb = openpyxl.load_workbook(io.BytesIO(bytes(report.xlsx)))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    names = {row[0]: row[1] for row in sheet_rows(report, "部门")} | {
+        row[0]: row[1] for row in sheet_rows(report, "大厅")
+    }
+    assert names["D09"] == "'" + formula and names["H09"] == "'+1+1"
+    assert ("Report", "'@SUM(1) report") in sheet_rows(report, "说明")
 
 
 def test_a_report_of_one_department_covers_only_its_subtree(rated):
@@ -294,7 +275,7 @@ def test_publishing_puts_a_done_report_on_the_portal_list_and_is_audited(world):
         assert not reports_published().exists()
         report_publish(actor=SYSTEM, report=report, published=True)
         assert list(reports_published()) == [report]
-        assert bytes(reports_published().get().pdf).startswith(b"%PDF")
+        assert bytes(reports_published().get().public_pdf).startswith(b"%PDF")
         report_publish(actor=SYSTEM, report=report, published=False)
         assert not reports_published().exists()
         actions = list(
@@ -303,6 +284,63 @@ def test_publishing_puts_a_done_report_on_the_portal_list_and_is_audited(world):
             .values_list("action", flat=True)
         )
     assert actions == ["report.request", "report.publish", "report.unpublish"]
+
+
+def test_the_portal_gets_a_public_pdf_with_small_halls_and_departments_folded(rated):
+    """A hall with 1 rating and a department with 3 are in the staff's PDF; the PDF the portal serves folds
+    them into one unnamed row, following the portal's smallest group (5 by default, then the settings)."""
+    with schema_context(rated.info.schema):
+        h03 = UnitFactory(code="H03", name="西区便民服务点", kind=UnitKind.HALL, parent=rated.department)
+        w03 = UnitFactory(code="W03", name="C01 西区窗口", kind=UnitKind.WINDOW, parent=h03)
+    rate_transactions(rated, 1, start=local(2026, 9, 12, 9), level=1, prefix="SW", unit=h03, window=w03)
+    with schema_context(rated.info.schema):
+        rollups_drain()
+    report = monthly(rated)
+    internal = pdf_text(bytes(report.pdf))
+    # the extraction reads Chinese: the staff's PDF names every hall and department, and who asked for it
+    assert "西区便民服务点 (H03)" in internal and "社保服务大厅 (H02)" in internal
+    assert "人力资源和社会保障局" in internal and "Requested by" in internal
+    client = host_client(rated.info.host)
+    assert client.get(f"/portal/reports/{report.pk}.pdf").status_code == 404  # not published
+
+    with schema_context(rated.info.schema):
+        report_publish(actor=SYSTEM, report=report, published=True)
+        served = bytes(Report.objects.get(pk=report.pk).public_pdf)
+    response = client.get(f"/portal/reports/{report.pk}.pdf")
+    assert response.status_code == 200 and response.content == served and served != bytes(report.pdf)
+    public = pdf_text(served)
+    assert "市民中心政务服务大厅 (H01)" in public and "市场监督管理局 (D01)" in public
+    assert "Other (样本不足，不单独公示)" in public
+    for hidden in (
+        "西区便民服务点",
+        "H03",
+        "社保服务大厅",
+        "H02",
+        "人力资源和社会保障局",
+        "D02",
+        "Requested by",
+    ):
+        assert hidden not in public, hidden
+    assert "85.71%" in internal and "85.71%" in public  # the same indicators (12 good of 14)
+
+    # a smaller group size shown on the portal shows H02 (3 ratings), still not H03 (1)
+    with schema_context(rated.info.schema):
+        PortalSettings.objects.create(min_group_size=2)
+        report_publish(actor=SYSTEM, report=report, published=False)
+        assert Report.objects.get(pk=report.pk).public_pdf is None
+        assert client.get(f"/portal/reports/{report.pk}.pdf").status_code == 404
+        report_publish(actor=SYSTEM, report=report, published=True)
+        public = pdf_text(bytes(Report.objects.get(pk=report.pk).public_pdf))
+    assert "社保服务大厅 (H02)" in public and "西区便民服务点" not in public
+
+
+def test_a_report_published_without_a_public_pdf_is_not_listed_until_published_again(world):
+    report = monthly(world)
+    with schema_context(world.info.schema):
+        Report.objects.filter(pk=report.pk).update(published=True)  # as before public PDFs existed
+        assert not reports_published().exists()
+        report_publish(actor=SYSTEM, report=report, published=True)
+        assert list(reports_published()) == [report]
 
 
 def test_the_demo_seed_makes_one_published_report_of_last_month(world):

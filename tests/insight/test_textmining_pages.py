@@ -68,6 +68,42 @@ def test_the_comments_page_shows_terms_clusters_and_spikes(world):
     assert 'action="/insight/comments/ledger/new"' not in page
 
 
+PII_COMMENT = "窗口排队太久，叫号很慢。我是欧阳娜娜，电话139 1234 5678，也可打139-1234-5678，身份证 110105 19491231 002X"
+PII = ("欧阳娜娜", "娜娜", "139 1234 5678", "139-1234-5678", "110105", "19491231", "002X")
+
+
+def test_comments_are_scrubbed_on_the_page_and_the_ledger_as_on_the_portal(world):
+    """Spaced and dashed phone numbers, a spaced ID number and the evaluator's own name never reach a staff
+    page: the comments page (spike and cluster samples) and a ledger entry's evidence."""
+    today = timezone.localdate()
+    morning = timezone.make_aware(datetime.combine(today, datetime.min.time())) + timedelta(hours=9)
+    rate(
+        world,
+        [(morning - timedelta(days=i % 4, minutes=i), 5, PII_COMMENT) for i in range(6)],
+        prefix="P",
+        evaluator=EVALUATOR,
+    )
+    with schema_context(world.info.schema):
+        rollups_drain()
+    client = signed_in(world.info, "supervisor")
+    page = html(client.get("/insight/comments/"))
+    assert (
+        page.count("窗口排队太久，叫号很慢。我是＊＊，电话＊＊，也可打＊＊，身份证 ＊＊") >= 3
+    )  # samples shown
+    for secret in PII:
+        assert secret not in page, secret
+    client.post(
+        "/insight/comments/ledger/new",
+        {"unit": "H01", "term": "排队", "title": "排队", "deadline_days": "5", "next": "/insight/comments/"},
+    )
+    with schema_context(world.info.schema):
+        entry = ProblemLedgerEntry.objects.get()
+    detail = html(client.get(f"/insight/comments/ledger/{entry.pk}/"))
+    assert detail.count("我是＊＊，电话＊＊") == 6
+    for secret in PII:
+        assert secret not in detail, secret
+
+
 def test_filters_narrow_the_page_and_bad_filters_are_reported(world):
     seeded(world)
     client = signed_in(world.info, "auditor")

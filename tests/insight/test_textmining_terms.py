@@ -275,7 +275,29 @@ def test_similar_complaints_form_clusters(world):
 def test_sample_comments_mask_what_looks_like_personal_numbers():
     text = scrub("我电话13800138000，身份证11010519491231002X，邮箱zhang@example.cn，排队太久")
     assert "13800138000" not in text and "11010519491231002X" not in text and "zhang@" not in text
-    assert "138****8000" in text and "排队太久" in text
+    assert "8000" not in text and "＊＊" in text and "排队太久" in text
+
+
+def test_sample_comments_are_scrubbed_as_the_portal_scrubs_them_with_the_evaluators_name():
+    """Spaced, dashed and full-width numbers, and the evaluator's own name, as tenants.privacy.scrub does."""
+    text = scrub(
+        "我是欧阳娜娜，电话139 1234 5678，也可打139-1234-5678或１３９１２３４５６７８，"
+        "身份证 110105 19491231 002X，排队太久",
+        "欧阳娜娜",
+    )
+    for secret in (
+        "139 1234 5678",
+        "139-1234-5678",
+        "１３９",
+        "5678",
+        "110105",
+        "19491231",
+        "002X",
+        "欧阳娜娜",
+        "娜娜",
+    ):
+        assert secret not in text, secret
+    assert text.startswith("我是＊＊，电话＊＊") and text.endswith("身份证 ＊＊，排队太久")
 
 
 # --- spikes ----------------------------------------------------------------------------------------------

@@ -30,7 +30,13 @@ def settings_set(schema: str, **values) -> None:
         PortalSettings.objects.update_or_create(pk=1, defaults=values)
 
 
-def report(schema: str, *, title: str, published: bool = True, status: str = ReportStatus.DONE) -> int:
+STAFF_PDF = b"%PDF-1.4 the staff's report, every hall named"
+
+
+def report(
+    schema: str, *, title: str, published: bool = True, status: str = ReportStatus.DONE, public: bool = True
+) -> int:
+    """A report row; published ones carry the public PDF (PDF) next to the staff's (STAFF_PDF)."""
     with schema_context(schema):
         return Report.objects.create(
             title=title,
@@ -39,7 +45,8 @@ def report(schema: str, *, title: str, published: bool = True, status: str = Rep
             period_end=date(2026, 1, 31),
             status=status,
             published=published,
-            pdf=PDF,
+            pdf=STAFF_PDF,
+            public_pdf=PDF if published and public else None,
             created_by="tests",
         ).pk
 
@@ -179,14 +186,18 @@ def test_only_published_finished_reports_are_listed_and_served(portal):
     shown = report(portal.schema, title="2026年1月好差评月报")
     draft = report(portal.schema, title="未公开的月报", published=False)
     failed = report(portal.schema, title="失败的月报", status=ReportStatus.FAILED)
+    no_public = report(portal.schema, title="没有公开版的月报", public=False)
     client = host_client(portal.host)
     page = text(client.get("/portal/reports/"))
     assert "2026年1月好差评月报" in page and "未公开的月报" not in page and "失败的月报" not in page
+    assert "没有公开版的月报" not in page
     response = client.get(f"/portal/reports/{shown}.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    # the public variant only, never the staff's PDF
     assert response.content == PDF and "max-age=60" in response["Cache-Control"]
     assert client.get(f"/portal/reports/{draft}.pdf").status_code == 404
     assert client.get(f"/portal/reports/{failed}.pdf").status_code == 404
+    assert client.get(f"/portal/reports/{no_public}.pdf").status_code == 404
     assert client.get("/portal/reports/999999.pdf").status_code == 404
 
 

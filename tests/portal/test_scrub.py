@@ -5,8 +5,8 @@ from django_tenants.utils import schema_context
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.services import user_create
-from tenants.portal.scrub import MASK, Vocabulary, scrub
 from tenants.portal.selectors import scrub_vocabulary
+from tenants.privacy.scrub import MASK, Vocabulary, scrub
 from tests.conftest import PASSWORD
 from tests.factories import StaffFactory
 

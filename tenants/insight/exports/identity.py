@@ -11,7 +11,8 @@ batched), and PKCS7 padding is checked. Anything it does not accept (a token no 
 goes through `crypto.decrypt`, which raises as it would anywhere else. tests/insight/test_exports_identity.py
 checks it against `crypto.decrypt`, key rotation included.
 
-The clear values live only inside `masked_identities` and leave it masked by tenants.privacy.masking.
+The clear values live only inside `masked_identities` and leave it masked by tenants.privacy.masking, and
+inside `scrubbed_comments`, where the evaluator's name is decrypted only to be removed from the comment.
 """
 
 import base64
@@ -26,6 +27,7 @@ from django.conf import settings
 
 from tenants.privacy.crypto import decrypt
 from tenants.privacy.masking import mask_id_number, mask_name, mask_phone
+from tenants.privacy.scrub import Vocabulary, scrub
 
 _VERSION = 0x80
 _HEADER = 25  # version (1) + timestamp (8) + IV (16)
@@ -151,4 +153,17 @@ def masked_identities(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, s
     return [
         (mask_name(flat[i]), mask_phone(flat[i + 1]), mask_id_number(flat[i + 2]))
         for i in range(0, len(flat), 3)
+    ]
+
+
+def scrubbed_comments(rows: Sequence[tuple[str, str]]) -> list[str]:
+    """(comment, evaluator name token) → the comment scrubbed of personal data (tenants.privacy.scrub, as the
+    portal does: phone, ID and card numbers, e-mail addresses, labelled identifiers) and of the evaluator's
+    own name, decrypted for that alone, a chunk at a time."""
+    wanted = [i for i, (comment, token) in enumerate(rows) if comment and token]
+    names = dict(zip(wanted, decrypt_many([rows[i][1] for i in wanted]), strict=True))
+    nobody = Vocabulary()
+    return [
+        scrub(comment, nobody.with_person(names.get(i, ""))) if comment else ""
+        for i, (comment, _token) in enumerate(rows)
     ]

@@ -6,8 +6,9 @@ and masked at once (tenants/insight/exports/identity.py). Labels, local times an
 PostgreSQL or looked up once per export, not once per row. Exports read raw rows (not the rollups): they list
 ratings and cases one by one.
 
-Nothing identifies an evaluator: name, phone and ID number are masked (tenants.privacy.masking); the cases
-export says only whether a case is real-name. Staff are colleagues and appear by number and name.
+Nothing identifies an evaluator: name, phone and ID number are masked (tenants.privacy.masking), comments are
+scrubbed as the portal scrubs them (tenants.privacy.scrub, with the evaluator's own name); the cases export
+says only whether a case is real-name. Staff are colleagues and appear by number and name.
 """
 
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ from tenants.evaluations.models import (
     Scale,
     Stage,
 )
-from tenants.insight.exports.identity import masked_identities
+from tenants.insight.exports.identity import masked_identities, scrubbed_comments
 from tenants.insight.exports.models import ExportJob, ExportKind
 from tenants.insight.forms import ScopeForm
 from tenants.insight.selectors import Scope
@@ -227,12 +228,13 @@ def evaluation_rows(filters: ExportFilters) -> Iterator[list]:
     )
     for chunk in _rows_of(queryset):
         masked = masked_identities([(r[22], r[23], r[24]) for r in chunk])
-        for r, (name, phone, id_number) in zip(chunk, masked, strict=True):
+        comments = scrubbed_comments([(r[13], r[22]) for r in chunk])
+        for r, (name, phone, id_number), comment in zip(chunk, masked, comments, strict=True):
             case_number, _sep, case_state = (r[25] or "").partition(_SEPARATOR)
             yield [
                 r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "",
                 channels.get(r[8], r[8]), stages.get(r[9], r[9]), r[10], words[r[10] - 1], yes_no[r[11]],
-                _tags(r[12], tags), r[13], r[14], yes_no[r[15]], yes_no[r[16]], r[17], yes_no[r[18]],
+                _tags(r[12], tags), comment, r[14], yes_no[r[15]], yes_no[r[16]], r[17], yes_no[r[18]],
                 yes_no[r[19]], r[20], types.get(r[21], r[21]), name, phone, id_number,
                 case_number, states.get(case_state, case_state),
             ]  # fmt: skip

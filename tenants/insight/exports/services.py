@@ -4,7 +4,8 @@ filters, how many rows); so does every download of a job's file.
 
 A job's file lives under MEDIA_ROOT/exports/<schema>/ (web and worker share that directory), is written as
 "<name>.part" and renamed when complete, and is deleted EXPORT_FILE_DAYS days after it was made
-(`export_files_expire`, run by beat). The job's progress is written every EXPORT_PROGRESS_ROWS rows on a
+(`export_files_expire`, run by beat, which also deletes ".part" files untouched for six hours: a worker that
+died while writing leaves one behind). The job's progress is written every EXPORT_PROGRESS_ROWS rows on a
 second database connection, each update its own short transaction, while the main connection keeps the one
 transaction its server-side cursor streams in.
 """
@@ -40,6 +41,7 @@ from tenants.notify.services import notify_send
 logger = logging.getLogger(__name__)
 
 SYSTEM = Actor.system("exports")
+PART_MAX_AGE = timedelta(hours=6)  # an unfinished file untouched this long was left by a crashed worker
 
 
 def sync_max_rows() -> int:
@@ -366,8 +368,29 @@ def export_job_downloaded(*, actor: Actor, job: ExportJob) -> None:
     )
 
 
+def _parts_remove(*, now: datetime) -> int:
+    """Delete this tenant's unfinished files ("<name>.part") untouched for PART_MAX_AGE: left by a worker that
+    died while writing (a running export writes to its file all along, so it is never that old)."""
+    directory = export_directory()
+    if not directory.is_dir():
+        return 0
+    cutoff = (now - PART_MAX_AGE).timestamp()
+    removed = 0
+    for part in directory.glob("*.part"):
+        try:
+            if part.is_file() and part.stat().st_mtime < cutoff:
+                part.unlink()
+                removed += 1
+        except FileNotFoundError:  # gone meanwhile (renamed when complete, or removed by another sweep)
+            continue
+    if removed:
+        logger.warning("removed %s unfinished export file(s) in %s", removed, directory)
+    return removed
+
+
 def export_files_expire(*, now: datetime | None = None) -> int:
-    """Delete the files of jobs past their expiry and mark the jobs expired; returns how many."""
+    """Delete the files of jobs past their expiry and mark the jobs expired; returns how many. Also deletes
+    unfinished files of crashed workers (`_parts_remove`)."""
     now = now or timezone.now()
     expired = 0
     for job in ExportJob.objects.filter(status=ExportStatus.DONE, expires_at__lte=now):
@@ -375,6 +398,7 @@ def export_files_expire(*, now: datetime | None = None) -> int:
             (Path(settings.MEDIA_ROOT) / job.file_path).unlink(missing_ok=True)
         ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.EXPIRED, file_path="")
         expired += 1
-    if expired:
-        audit_record(actor=SYSTEM, action="export.expire", data={"jobs": expired})
+    parts = _parts_remove(now=now)
+    if expired or parts:
+        audit_record(actor=SYSTEM, action="export.expire", data={"jobs": expired, "unfinished_files": parts})
     return expired

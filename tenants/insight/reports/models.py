@@ -2,7 +2,8 @@
 rollups into a PDF and an XLSX kept in the row, and the schedules that make monthly or quarterly reports on
 their own and e-mail them.
 
-The public portal lists `selectors.reports_published()` (published and done) and serves `Report.pdf`."""
+The public portal lists `selectors.reports_published()` (published, done, with a public PDF) and serves
+`Report.public_pdf`, never `Report.pdf`."""
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -79,6 +80,9 @@ class Report(models.Model):
     error = models.TextField(_("error"), blank=True)
     pdf = models.BinaryField(null=True, editable=False)
     xlsx = models.BinaryField(null=True, editable=False)
+    # the PDF the public portal serves: made when the report is published (small departments and halls folded
+    # into one row, as the portal hides them), cleared when it is withdrawn
+    public_pdf = models.BinaryField(null=True, editable=False)
     summary = models.JSONField(default=dict, blank=True)  # indicator id → [numerator, denominator]
     published = models.BooleanField(_("published on the portal"), default=False)
     language = models.CharField(max_length=10, default="zh-hans")

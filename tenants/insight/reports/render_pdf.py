@@ -149,7 +149,7 @@ def _cover(cover: Cover) -> list:
         *([(_("Period before"), cover.before_period)] if cover.before_period else []),
         (_("Covers"), cover.unit_label),
         (_("Generated"), cover.generated_at.strftime("%Y-%m-%d %H:%M")),
-        (_("Requested by"), cover.created_by),
+        *([(_("Requested by"), cover.created_by)] if cover.created_by else []),  # not on the public PDF
     ]
     table = Table(
         [

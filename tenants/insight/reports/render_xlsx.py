@@ -2,7 +2,9 @@
 (halls), 趋势 (trend), 差评原因 (bad-review reasons) and, for a comparison, 对比. Counts are numbers, rates are
 numbers between 0 and 1 shown as percentages (empty where there is nothing to divide by), dates are dates.
 
-Sheet names are fixed (integrations read them); column headers follow the language of the report."""
+Sheet names are fixed (integrations read them); column headers follow the language of the report. Text cells
+are neutralised as the exports do (`tenants.insight.exports.writers.safe_cells`): a unit or reason named
+"=HYPERLINK(…)" stays text."""
 
 import io
 
@@ -11,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from tenants.insight.exports.writers import safe_cells
 from tenants.insight.reports.render_pdf import Cover
 from tenants.insight.reports.selectors import BreakdownRow, ReportFigures
 from tenants.insight.selectors import INDICATORS, Indicator
@@ -22,11 +25,11 @@ HEADER_FILL = PatternFill("solid", fgColor="E5E7EB")
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list], widths: list[int], percent_cols=()):
     ws = wb.create_sheet(title)
-    ws.append([str(h) for h in header])
+    ws.append(safe_cells([str(h) for h in header]))
     for cell in ws[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     for row in rows:
-        ws.append(row)
+        ws.append(safe_cells(row))  # names people typed: a leading = + - @ would run as a formula
     for col in percent_cols:
         for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
             cell.number_format = PERCENT
@@ -178,7 +181,7 @@ def report_xlsx(*, cover: Cover, figures: ReportFigures) -> bytes:
         (_("Covers"), cover.unit_label),
         (_("Generated"), cover.generated_at.strftime("%Y-%m-%d %H:%M")),
     ):
-        about.append([str(key), str(value)])
+        about.append(safe_cells([str(key), str(value)]))
     about.column_dimensions["A"].width = 16
     about.column_dimensions["B"].width = 60
     buffer = io.BytesIO()

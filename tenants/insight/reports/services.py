@@ -9,6 +9,7 @@ it, with the change of every indicator."""
 import calendar
 import logging
 import zlib
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
-from tenants.insight.reports import render_pdf, render_xlsx
+from tenants.insight.reports import public, render_pdf, render_xlsx
 from tenants.insight.reports.models import (
     Report,
     ReportKind,
@@ -300,9 +301,14 @@ def report_generate(*, report_id: int) -> Report | None:
     twice (a retried task): a finished report is left alone, and one another process is generating is
     skipped. E-mails a scheduled report to the schedule's recipients once done."""
     if not _try_lock(report_id):
-        return Report.objects.defer("pdf", "xlsx").filter(pk=report_id).first()
+        return Report.objects.defer("pdf", "xlsx", "public_pdf").filter(pk=report_id).first()
     try:
-        report = Report.objects.defer("pdf", "xlsx").select_related("unit").filter(pk=report_id).first()
+        report = (
+            Report.objects.defer("pdf", "xlsx", "public_pdf")
+            .select_related("unit")
+            .filter(pk=report_id)
+            .first()
+        )
         if report is None or report.finished:
             return report
         _save(report, status=ReportStatus.RUNNING, progress=5, started_at=timezone.now(), error="")
@@ -341,16 +347,31 @@ def report_generate(*, report_id: int) -> Report | None:
 
 
 # --- publish -----------------------------------------------------------------------------------------------
+def report_public_pdf(report: Report, *, min_group_size: int | None = None) -> bytes:
+    """The report's public variant (what the portal serves), rendered now from the rollups: departments and
+    halls below the portal's smallest group folded into one row (public.py), and no staff member named on
+    the title page."""
+    size = public.portal_min_group_size() if min_group_size is None else min_group_size
+    with translation.override(report.language):
+        figures = public.public_figures(report_figures(report), min_group_size=size)
+        cover = replace(report_cover(report), created_by="")
+        return render_pdf.report_pdf(cover=cover, figures=figures)
+
+
 @transaction.atomic
 def report_publish(*, actor: Actor, report: Report, published: bool) -> Report:
-    """Show the report on the public portal (or withdraw it). Only a finished, successful report."""
-    report = Report.objects.select_for_update().defer("pdf", "xlsx").get(pk=report.pk)
+    """Show the report on the public portal (or withdraw it). Only a finished, successful report. Publishing
+    renders the public PDF (`report_public_pdf`, following the portal's smallest group); withdrawing clears
+    it. Publishing a published report that has no public PDF yet makes it."""
+    report = Report.objects.select_for_update().defer("pdf", "xlsx", "public_pdf").get(pk=report.pk)
     if published and report.status != ReportStatus.DONE:
         raise ValidationError(_("Only a ready report can be published."))
-    if report.published == published:
+    has_public = Report.objects.filter(pk=report.pk, public_pdf__isnull=False).exists()
+    if report.published == published and has_public == published:
         return report
     report.published = published
-    report.save(update_fields=["published"])
+    report.public_pdf = report_public_pdf(report) if published else None
+    report.save(update_fields=["published", "public_pdf"])
     audit_record(
         actor=actor,
         action="report.publish" if published else "report.unpublish",
@@ -528,7 +549,7 @@ def reports_demo_seed(*, actor: Actor) -> Report:
         kind=ReportKind.MONTHLY, period_start=start, unit=None, status=ReportStatus.DONE, published=True
     ).first()
     if existing is not None:
-        return existing
+        return report_publish(actor=actor, report=existing, published=True)  # makes a missing public PDF
     with translation.override(settings.LANGUAGE_CODE):
         report = report_request(
             actor=actor, kind=ReportKind.MONTHLY, period_start=start, period_end=end, enqueue=False

@@ -91,7 +91,7 @@ def report_new(request):
 
 
 def _report(pk: int) -> Report:
-    return get_object_or_404(Report.objects.defer("pdf", "xlsx").select_related("unit"), pk=pk)
+    return get_object_or_404(Report.objects.defer("pdf", "xlsx", "public_pdf").select_related("unit"), pk=pk)
 
 
 @never_cache

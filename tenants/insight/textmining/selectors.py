@@ -1,7 +1,7 @@
 """Reading the comment terms: frequencies, clusters of similar complaints, spikes, and the problem ledger.
 
 Everything reads `CommentTerm` (kept by the rollup drain), never raw evaluations, except the few sample
-comments a page shows (their text only, with digits that look like phone or ID numbers masked).
+comments a page shows (their text only, scrubbed by tenants.privacy.scrub as the portal's are).
 
 - Frequencies: how many comments in scope mention a keyword / phrase / reason tag, and how many of those were
   bad reviews.
@@ -13,7 +13,6 @@ comments a page shows (their text only, with digits that look like phone or ID n
 """
 
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -26,7 +25,9 @@ from tenants.insight.selectors import Scope
 from tenants.insight.textmining.models import CommentTerm, LedgerStatus, ProblemLedgerEntry, TermKind
 from tenants.insight.textmining.segmentation import TAG_PREFIX, stop_words
 from tenants.organisation.models import Staff, Unit
-from tenants.privacy.masking import mask_email, mask_id_number, mask_phone
+from tenants.privacy.crypto import decrypt
+from tenants.privacy.scrub import Vocabulary
+from tenants.privacy.scrub import scrub as scrub_text
 
 RECENT_DAYS = 7
 BASELINE_WEEKS = 8
@@ -134,19 +135,11 @@ def comment_totals(scope: Scope, *, staff: Staff | None = None) -> CommentTotals
 
 
 # --- sample comments (text only) -------------------------------------------------------------------------
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_LONG_NUMBER = re.compile(r"(?<!\d)\d{7,}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def scrub(text: str) -> str:
-    """A comment as staff may read it: what looks like an ID number, a phone number, a long number or an
-    e-mail address the citizen typed is masked."""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
-    text = _PHONE.sub(lambda m: mask_phone(m.group()), text)
-    text = _LONG_NUMBER.sub(lambda m: mask_phone(m.group()), text)
-    return _EMAIL.sub(lambda m: mask_email(m.group()), text)
+def scrub(text: str, evaluator_name: str = "") -> str:
+    """A comment as staff may read it: the product's scrubber (tenants.privacy.scrub, as the portal's) with
+    the evaluator's own name; phone, ID and card numbers (spaced, dashed or full-width too), e-mail addresses
+    and labelled identifiers become ＊＊."""
+    return scrub_text(text, Vocabulary().with_person(evaluator_name))
 
 
 @dataclass(frozen=True)
@@ -158,21 +151,21 @@ class SampleComment:
 
 
 def sample_comments(evaluation_ids: list[int]) -> list[SampleComment]:
-    """The comments of these ratings, in the given order: the text (scrubbed), the day and good/bad, nothing
-    about who wrote them."""
+    """The comments of these ratings, in the given order: the text (scrubbed; the evaluator's name is
+    decrypted only to be removed from it), the day and good/bad, nothing about who wrote them."""
     if not evaluation_ids:
         return []
     rows = {
         r["pk"]: r
         for r in Evaluation.objects.filter(pk__in=evaluation_ids).values(
-            "pk", "rated_at", "comment", "is_bad"
+            "pk", "rated_at", "comment", "is_bad", "evaluator_name"
         )
     }
     return [
         SampleComment(
             evaluation_id=pk,
             day=timezone.localtime(rows[pk]["rated_at"]).date(),
-            text=scrub(rows[pk]["comment"]),
+            text=scrub(rows[pk]["comment"], decrypt(rows[pk]["evaluator_name"])),
             is_bad=rows[pk]["is_bad"],
         )
         for pk in evaluation_ids

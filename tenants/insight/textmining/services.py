@@ -3,7 +3,8 @@
 `comment_terms_apply` runs inside the rollup drain (tenants.insight.services._drain_locked) for the ratings
 whose counting changed in that drain: a new current rating gets its terms, a superseded or excluded one
 loses them. `comment_terms_rebuild` runs inside `rollups_rebuild`, in its snapshot and under its lock.
-Segmentation happens in Python (jieba) in batches; rows go in with one INSERT … SELECT unnest(…) per batch.
+Segmentation happens in Python (jieba) in batches, on the comment scrubbed of personal data first
+(`_scrubbed`); rows go in with one INSERT … SELECT unnest(…) per batch.
 """
 
 import zoneinfo
@@ -21,6 +22,8 @@ from tenants.accounts.services import audit_record
 from tenants.insight.textmining.models import LedgerStatus, ProblemLedgerEntry
 from tenants.insight.textmining.segmentation import terms
 from tenants.insight.textmining.selectors import Spike
+from tenants.privacy.crypto import decrypt
+from tenants.privacy.scrub import Vocabulary, scrub
 from tenants.workcalendar.services import deadline_at
 
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE).key  # validated: inlined into SQL below
@@ -30,7 +33,7 @@ MAX_DEADLINE_DAYS = 120
 
 _SELECT = f"""
 SELECT e.id, (e.rated_at AT TIME ZONE '{TZ}')::date, t.unit_id, t.window_id, t.staff_id, t.item_id,
-       e.channel, e.is_bad, e.comment, e.reason_tags
+       e.channel, e.is_bad, e.comment, e.reason_tags, e.evaluator_name
 FROM evaluations_evaluation e JOIN evaluations_transaction t ON t.id = e.transaction_id
 WHERE e.is_current AND NOT e.excluded AND (e.comment <> '' OR cardinality(e.reason_tags) > 0)
 """  # noqa: S608
@@ -56,12 +59,21 @@ _INSERT = (
 )
 
 
+def _scrubbed(comment: str, evaluator_name: str) -> str:
+    """The comment without personal data (tenants.privacy.scrub, with the evaluator's own name, decrypted only
+    to be removed): no phone or ID fragment and no evaluator's name ever becomes a term on a staff page."""
+    if not comment:
+        return ""
+    return scrub(comment, Vocabulary().with_person(decrypt(evaluator_name) if evaluator_name else ""))
+
+
 def _insert_terms(cur, rows: list[tuple]) -> int:
     """Segment these evaluation rows (as _SELECT returns them) and insert their terms; returns rows inserted."""
     columns: list[list] = [[] for _ in _TYPES]
-    for evaluation_id, day, unit_id, window_id, staff_id, item_id, channel, is_bad, comment, tags in rows:
+    for row in rows:
+        evaluation_id, day, unit_id, window_id, staff_id, item_id, channel, is_bad, comment, tags, name = row
         key = (evaluation_id, day, unit_id, window_id, staff_id, item_id, channel, is_bad)
-        for kind, term in terms(comment, tags).rows():
+        for kind, term in terms(_scrubbed(comment, name), tags).rows():
             for column, value in zip(columns, (*key, term, kind), strict=True):
                 column.append(value)
     if not columns[0]:

@@ -1,7 +1,9 @@
-"""Removing personal data from a comment before the portal publishes it.
+"""Removing personal data from a comment: the product's one scrubber for comment text.
 
-Only comments the evaluator agreed to publish (`Evaluation.comment_public`) reach this, and each goes through
-`scrub` first. What is replaced by "＊＊":
+The public portal scrubs every comment it publishes (only those the evaluator agreed to publish,
+`Evaluation.comment_public`); the staff's comment pages (tenants.insight.textmining) and the exports
+(tenants.insight.exports) scrub every comment they show or write, with the evaluator's own name. What is
+replaced by "＊＊":
 - e-mail addresses;
 - every run of digits (ASCII or full-width, possibly broken by spaces, dashes or dots, possibly half-masked
   with * or x) holding 4 digits or more: phone numbers, ID numbers (including the final X), bank cards,
