@@ -1,6 +1,6 @@
 """The scope of a question (period and filters), read from a query string by pages and the API alike."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -12,11 +12,19 @@ from tenants.insight.selectors import Scope
 from tenants.organisation.models import Unit
 
 MAX_DAYS = 3 * 366  # three years at most in one question
+EARLIEST = date(2000, 1, 1)  # no rating is older; earlier dates (0001-01-01) would overflow date arithmetic
+AHEAD = timedelta(days=366)  # the latest date one may ask about: a year from today (no overflow near 9999)
+
+
+def date_bounds(today: date | None = None) -> tuple[date, date]:
+    """The first and last day a question may name: 2000-01-01 and a year from today."""
+    return EARLIEST, (today or timezone.localdate()) + AHEAD
 
 
 class ScopeForm(forms.Form):
-    """`from`/`to` (local dates, both included) and optional `unit` (code: the unit and below), `item` (code),
-    `channel`, `item_type`. Pages default to the last 30 days; the API requires both dates (`required=True`)."""
+    """`from`/`to` (local dates, both included, from 2000-01-01 to a year from today) and optional `unit` (code:
+    the unit and below), `item` (code), `channel`, `item_type`. Pages default to the last 30 days; the API
+    requires both dates (`required=True`)."""
 
     unit = forms.CharField(label=_("Unit code"), required=False, max_length=64)
     item = forms.CharField(label=_("Item code"), required=False, max_length=64)
@@ -61,6 +69,20 @@ class ScopeForm(forms.Form):
     def clean(self):
         data = super().clean()
         today = timezone.localdate()
+        first, last = date_bounds(today)
+        for name in ("from", "to"):
+            value = data.get(name)
+            if value is not None and not first <= value <= last:
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        _("“%(field)s” must be on or after %(date)s.")
+                        if value < first
+                        else _("“%(field)s” must be on or before %(date)s."),
+                        code="out_of_range",
+                        params={"field": self.fields[name].label, "date": (first if value < first else last)},
+                    ),
+                )
         if self.errors:
             return data
         data["to"] = data.get("to") or today

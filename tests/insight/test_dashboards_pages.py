@@ -78,6 +78,53 @@ def test_window_staff_may_not_and_strangers_are_sent_to_sign_in(alpha):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+DOWNLOADS = (
+    f"/insight/?{PERIOD}&download=csv&table=channels",
+    f"/insight/?{PERIOD}&download=xlsx&table=indicators",
+    f"/insight/breakdown/?{PERIOD}&by=staff&download=xlsx&table=by-staff",
+    f"/insight/breakdown/?{PERIOD}&by=staff&download=csv&table=by-staff",
+    f"/insight/coverage/?{PERIOD}&download=csv&table=uncovered-staff",
+)
+
+
+def test_table_downloads_need_the_export_permission_and_only_those_who_have_it_see_the_links(fx):
+    """Staff-level tables are data exports: officers (VIEW_INSIGHT only) read the pages, without download
+    links, and get 403 for a download; supervisors, auditors and administrators (EXPORT_DATA) download."""
+    officer = signed_in(fx.world.info, "officer")
+    for url in DOWNLOADS:
+        assert officer.get(url).status_code == 403, url
+    for page in PAGES:
+        response = officer.get(f"{page}?{PERIOD}")
+        assert response.status_code == 200 and 'id="table-' in text(response)
+        assert "data-download=" not in text(response) and "download=csv" not in text(response)
+    for role in ("supervisor", "auditor", "tenant_admin"):
+        client = signed_in(fx.world.info, role)
+        assert 'data-download="xlsx"' in text(client.get(f"/insight/breakdown/?{PERIOD}&by=staff"))
+        for url in DOWNLOADS:
+            response = client.get(url)
+            assert response.status_code == 200 and "attachment" in response["Content-Disposition"], (
+                role,
+                url,
+            )
+
+
+def test_the_breakdown_table_shows_a_limited_number_of_rows_and_the_download_has_them_all(
+    fx, supervisor, monkeypatch
+):
+    from tenants.insight.dashboards import panels
+
+    monkeypatch.setattr(panels, "BREAKDOWN_SHOWN", 2)
+    page = text(supervisor.get(f"/insight/breakdown/?{PERIOD}&by=window"))
+    body = re.search(r'<table id="table-by-window".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    assert body.count("<tr>") == 2
+    assert 'data-truncated="by-window"' in page and "The first 2 of 3 rows are shown" in page
+    assert "the download has them all" in page
+    rows = csv_rows(supervisor.get(f"/insight/breakdown/?{PERIOD}&by=window&download=csv&table=by-window"))
+    assert len(rows) == 4  # the header and all three windows
+    officer = text(signed_in(fx.world.info, "officer").get(f"/insight/breakdown/?{PERIOD}&by=window"))
+    assert "The first 2 of 3 rows are shown" in officer and "the download has them all" not in officer
+
+
 # --- what they show ------------------------------------------------------------------------------------------
 def test_overview_shows_the_indicators_charts_and_their_tables(fx, supervisor):
     response = supervisor.get(f"/insight/?{PERIOD}")
@@ -219,6 +266,13 @@ def test_coverage_page_lists_what_got_no_rating(fx, supervisor):
         ("/insight/breakdown/", "by=colour", "Select a valid choice."),
         ("/insight/breakdown/", "parent=NOPE", "No unit has the code NOPE."),
         ("/insight/coverage/", "to=2099-13-01", "Enter a valid date."),
+        # dates out of range: a form error naming the field, never an overflow (500)
+        ("/insight/", "to=0001-01-01", "“To” must be on or after 2000-01-01."),
+        ("/insight/", "from=0001-01-01", "“From” must be on or after 2000-01-01."),
+        ("/insight/", "from=9999-12-01&to=9999-12-31&granularity=month", "“From” must be on or before"),
+        ("/insight/", "to=9999-12-31", "“To” must be on or before"),
+        ("/insight/breakdown/", "to=0001-01-05", "“To” must be on or after 2000-01-01."),
+        ("/insight/coverage/", "from=9999-12-31", "“From” must be on or before"),
     ],
 )
 def test_a_bad_filter_shows_the_form_error(alpha, supervisor, page, query, message):

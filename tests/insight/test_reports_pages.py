@@ -119,6 +119,17 @@ def test_the_request_form_explains_wrong_periods(alpha):
     assert bad_month.status_code == 400 and "Give the month as YYYY-MM." in bad_month.content.decode()
     future = supervisor.post("/insight/reports/new", {"kind": "monthly", "month": "2099-01"})
     assert future.status_code == 400 and "The period is in the future." in future.content.decode()
+    for month in ("0001-01", "9999-12"):  # edge dates: refused, never an overflow
+        edge = supervisor.post("/insight/reports/new", {"kind": "monthly", "month": month})
+        assert edge.status_code == 400, month
+    ancient = supervisor.post(
+        "/insight/reports/new",
+        {"kind": "comparison", "before_start": "0001-01-01", "before_end": "0001-01-05",
+         "period_start": "2026-09-01", "period_end": "2026-09-30"},
+    )  # fmt: skip
+    assert (
+        ancient.status_code == 400 and "A period starts on 2000-01-01 or later." in ancient.content.decode()
+    )
     backwards = supervisor.post(
         "/insight/reports/new",
         {

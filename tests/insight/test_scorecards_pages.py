@@ -167,3 +167,25 @@ def test_another_tenant_sees_none_of_it(alpha, beta, rated):
     # a signed-in beta user on alpha's host is not signed in there
     beta_client.defaults["HTTP_HOST"] = alpha.host
     assert beta_client.get(f"/insight/scorecards/?{MARCH}").status_code in (302, 403)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/insight/scorecards/?to=0001-01-05", "“To” must be on or after 2000-01-01."),
+        ("/insight/scorecards/?from=9999-12-01&to=9999-12-31", "“From” must be on or before"),
+        ("/insight/scorecards/candidates/?month=9999-12", "Give a month from 2000-01 to"),
+        ("/insight/scorecards/warnings/?month=0001-01", "Give a month from 2000-01 to"),
+        ("/insight/scorecards/warnings/?month=1999-12", "Give a month from 2000-01 to"),
+    ],
+)
+def test_dates_out_of_range_are_refused_with_the_form_never_a_500(alpha, url, message):
+    response = signed_in(alpha, "supervisor").get(url)
+    assert response.status_code == 400 and message in response.content.decode()
+
+
+def test_a_scorecard_with_dates_out_of_range_is_refused(world):
+    client = signed_in(world.info, "supervisor")
+    for query in ("to=0001-01-01", "from=9999-12-01&to=9999-12-31"):
+        response = client.get(f"/insight/scorecards/staff/{world.staff.pk}/?{query}")
+        assert response.status_code == 400 and 'class="error-summary"' in response.content.decode(), query

@@ -112,6 +112,10 @@ def test_filters_narrow_the_page_and_bad_filters_are_reported(world):
     assert elsewhere.status_code == 200 and '<tr data-term="排队">' not in html(elsewhere)
     staff = client.get("/insight/comments/", {"staff": "S001", "unit": "W01"})
     assert '<tr data-term="排队">' in html(staff)
+    for query in ({"to": "0001-01-05"}, {"from": "9999-12-01", "to": "9999-12-31"}):
+        edge = client.get("/insight/comments/", query)  # out of range: the form says so, never a 500
+        assert edge.status_code == 200 and 'id="filter-errors"' in html(edge), query
+        assert "must be on or" in html(edge)
     wrong = client.get("/insight/comments/", {"staff": "NOBODY", "from": "2026-13-01"})
     assert (
         wrong.status_code == 200 and 'id="filter-errors"' in html(wrong) and 'data-term="' not in html(wrong)

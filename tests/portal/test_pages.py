@@ -60,6 +60,17 @@ def test_the_last_twelve_months_end_with_the_current_one():
     assert month_choose("2025-05", months).key == "2025-05"
     assert month_choose("2024-01", months).key == "2026-03"  # outside the twelve: the newest
     assert month_choose("'; drop", months).key == "2026-03"
+    assert (
+        month_choose("9999-12", months).key == "2026-03" and month_choose("0001-01", months).key == "2026-03"
+    )
+
+
+def test_months_out_of_range_show_the_newest_month_never_a_500(portal):
+    client = host_client(portal.host)
+    for path in PAGES:
+        for month in ("9999-12", "0001-01", "2026-00", "99999-01"):
+            response = client.get(path, {"month": month, "page": "99999999999999999999"})
+            assert response.status_code == 200, (path, month)
 
 
 # --- every page: public, cacheable, cookie-free ---------------------------------------------------------------

@@ -26,6 +26,9 @@ RECTIFICATION = (
 )
 CHART_ROWS = 20  # a bar chart shows the first rows; its table has them all
 UNCOVERED_SHOWN = 200  # rows of an uncovered list on the page; its download has them all
+BREAKDOWN_SHOWN = (
+    500  # rows of a breakdown table on the page (staff or items run to thousands); the download has all
+)
 
 
 @dataclass
@@ -264,6 +267,7 @@ def breakdown_panel(rows: list[Row], *, by: str, links: list[str | None]) -> Pan
         columns=columns,
         rows=table_rows,
         links=links,
+        display_limit=BREAKDOWN_SHOWN,
     )
     shown = rows[:CHART_ROWS]
     chart = {

@@ -1,10 +1,13 @@
 """Staff dashboards at /insight/: the overview, breakdowns (drilling down the unit tree) and coverage. Each chart
-has its data table next to it, downloadable as CSV or XLSX (`?download=csv|xlsx&table=<name>` on the same URL)."""
+has its data table next to it, downloadable as CSV or XLSX (`?download=csv|xlsx&table=<name>` on the same URL)
+by those who may export data (EXPORT_DATA, as the rankings' CSV and the exports): the pages need VIEW_INSIGHT,
+a download also EXPORT_DATA (403 without it; the links are shown only to those who may)."""
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from tenants.accounts.roles import Perm
+from tenants.accounts.roles import Perm, has_permission
 from tenants.accounts.views import permission_required
 from tenants.insight.dashboards import panels as p
 from tenants.insight.dashboards.forms import BreakdownForm, OverviewForm
@@ -49,14 +52,31 @@ def _filename(page: str, scope: Scope) -> str:
     return f"insight-{page}-{scope.start:%Y%m%d}-{scope.end:%Y%m%d}"
 
 
+def _can_export(request) -> bool:
+    return has_permission(request.user.role, Perm.EXPORT_DATA)
+
+
+def _downloads_allowed(request) -> None:
+    """A table download (`?download=`) needs EXPORT_DATA: refused before any figure is read."""
+    if request.GET.get("download") and not _can_export(request):
+        raise PermissionDenied
+
+
 def _with_links(request, panels: list[p.Panel]) -> list[p.Panel]:
+    """Download links for those who may export; none for the others."""
     for panel in panels:
-        panel.links = {fmt: _query(request, download=fmt, table=panel.name) for fmt in FORMATS}
+        panel.links = (
+            {fmt: _query(request, download=fmt, table=panel.name) for fmt in FORMATS}
+            if _can_export(request)
+            else {}
+        )
     return panels
 
 
 def _page(request, template: str, form, **context):
-    context.update(form=form, as_of=figures_as_of(), scope_query=_scope_query(request))
+    context.update(
+        form=form, as_of=figures_as_of(), scope_query=_scope_query(request), can_export=_can_export(request)
+    )
     if form.is_valid():
         context.setdefault("scope", form.scope())
     return render(request, template, context)
@@ -66,6 +86,7 @@ def _page(request, template: str, form, **context):
 def overview_page(request):
     """KPI cards, the trend (per day, week or month), the channel mix, the hour-of-day heat map and the
     closed-loop rates."""
+    _downloads_allowed(request)
     form = OverviewForm(request.GET)
     if not form.is_valid():
         return _page(request, "insight/dashboards/overview.html", form)
@@ -97,6 +118,7 @@ def overview_page(request):
 def breakdown_page(request):
     """One dimension's rows (unit, hall, window, staff, item, platform) as a bar chart and a table; unit and hall
     rows open their children, with a breadcrumb back up the tree."""
+    _downloads_allowed(request)
     form = BreakdownForm(request.GET)
     by = request.GET.get("by") if request.GET.get("by") in DIMENSIONS else "unit"
     tabs = [
@@ -140,6 +162,7 @@ def breakdown_page(request):
 @permission_required(Perm.VIEW_INSIGHT)
 def coverage_page(request):
     """The share of items, service points, staff and channels with ratings, and the lists of those without."""
+    _downloads_allowed(request)
     form = ScopeForm(request.GET)
     if not form.is_valid():
         return _page(request, "insight/dashboards/coverage.html", form)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
+from tenants.insight.forms import EARLIEST
 from tenants.insight.reports import public, render_pdf, render_xlsx
 from tenants.insight.reports.models import (
     Report,
@@ -78,6 +79,8 @@ def _period_errors(start: date | None, end: date | None, today: date, names: tup
         return {last: [_("Give the last day of the period.")]}
     if end < start:
         return {last: [_("The end of the period is before its start.")]}
+    if start < EARLIEST:  # nothing was rated before; dates near 0001-01-01 would overflow date arithmetic
+        return {first: [_("A period starts on %(date)s or later.") % {"date": EARLIEST.isoformat()}]}
     if start > today:
         return {first: [_("The period is in the future.")]}
     if end > today:

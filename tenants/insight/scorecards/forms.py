@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.insight.forms import date_bounds
 from tenants.insight.scorecards.fairness import MIN_SAMPLE
 from tenants.insight.scorecards.selectors import LEVELS, month_add, month_start
 
@@ -35,7 +36,8 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class MonthForm(forms.Form):
-    """`month=YYYY-MM`; without it, the month `default_offset` months from the current one."""
+    """`month=YYYY-MM` (from 2000-01 to the month a year from today, as ScopeForm's dates); without it, the
+    month `default_offset` months from the current one."""
 
     month = forms.CharField(
         label=_("Month"),
@@ -52,6 +54,14 @@ class MonthForm(forms.Form):
         if not value:
             return month_add(month_start(timezone.localdate()), self.default_offset)
         match = MONTH.match(value)
-        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+        if not match or not 1 <= int(match[2]) <= 12:
             raise forms.ValidationError(_("Give the month as YYYY-MM."))
-        return date(int(match[1]), int(match[2]), 1)
+        month = date(int(match[1]), int(match[2]), 1)
+        first, last = (month_start(d) for d in date_bounds())
+        if not first <= month <= last:  # 9999-12 would overflow the month after it
+            raise forms.ValidationError(
+                _("Give a month from %(first)s to %(last)s."),
+                code="out_of_range",
+                params={"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"},
+            )
+        return month
