@@ -141,7 +141,8 @@ def test_overview_volume_indicators_and_defaults(fx):
     f = {k: (v.numerator, v.denominator) for k, v in o.indicators.items()}
     assert f["good_rate"] == (6, 8) and f["bad_rate"] == (2, 8)
     assert f["active_good_rate"] == (5, 7)  # the default rating is kept apart
-    assert f["participation_rate"] == (7, 8)  # the transaction with only a default rating was not rated by anyone
+    # the transaction with only a default rating was not rated by anyone
+    assert f["participation_rate"] == (7, 8)
     assert f["reply_rate"] == (0, 2)  # two bad reviews, two cases, none answered yet
     assert list(o.indicators) == [
         "good_rate", "active_good_rate", "bad_rate", "unrated_rate", "participation_rate", "reply_rate",

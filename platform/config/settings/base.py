@@ -258,7 +258,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
     },
     # national console: schema sizes daily, feed health folded in, support accesses that ran out closed
-    "console-storage": {"task": "control_plane.console.tasks.measure_storage_everywhere", "schedule": 86400.0},
+    "console-storage": {
+        "task": "control_plane.console.tasks.measure_storage_everywhere",
+        "schedule": 86400.0,
+    },
     "console-activity": {"task": "control_plane.console.tasks.activity_refresh_everywhere", "schedule": 30.0},
     "console-support-expire": {
         "task": "control_plane.console.tasks.support_grants_expire_everywhere",
