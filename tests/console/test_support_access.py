@@ -262,3 +262,64 @@ def test_an_archived_tenant_gets_no_support_request(national, alpha):
     Tenant.objects.filter(pk=alpha.tenant.pk).update(status="archived")
     refused = national.post(f"/console/tenants/{alpha.tenant.pk}/support/", {"reason": REASON, "minutes": 60})
     assert refused.status_code == 400 and not SupportGrant.objects.exists()
+
+
+# --- the support user is keyed on the user, not on the session's marker (review, issue 6) ------------------
+PASSWORD = "A-long-enough-passw0rd!"
+
+
+def test_a_support_user_cannot_set_a_password_nor_change_addresses(national, alpha, admin):
+    grant = request_access(national, alpha)
+    approve(admin, grant)
+    support = open_tenant(national, grant, alpha)
+    refused = support.post("/accounts/password/set/", {"password1": PASSWORD, "password2": PASSWORD})
+    assert refused.status_code == 403 and "Not available in a support session" in refused.content.decode()
+    for path in ["/accounts/password/change/", "/accounts/email/", "/accounts/2fa/"]:
+        assert support.get(path).status_code == 403, path
+    grant.refresh_from_db()
+    with schema_context(alpha.schema):
+        assert not User.objects.get(pk=grant.support_user_id).has_usable_password()
+    assert support.get("/").status_code == 200  # the session itself goes on, with its banner
+    assert support.post("/accounts/logout/").status_code == 302  # leaving is allowed
+
+
+def test_a_support_user_never_signs_in_with_a_password(national, alpha, admin):
+    grant = request_access(national, alpha)
+    approve(admin, grant)
+    open_tenant(national, grant, alpha)
+    grant.refresh_from_db()
+    with schema_context(alpha.schema):
+        user = User.objects.get(pk=grant.support_user_id)
+        user.set_password(PASSWORD)  # however it got one
+        user.save()
+    client = host_client(alpha.host, HTTP_ACCEPT_LANGUAGE="en")
+    refused = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert refused.status_code == 403
+    assert "cannot sign in with a password" in refused.content.decode()
+    assert client.get("/").status_code == 302  # not signed in
+
+
+def test_a_session_without_the_marker_ends_with_its_grant(national, alpha, admin):
+    grant = request_access(national, alpha, minutes=30)
+    approve(admin, grant)
+    open_tenant(national, grant, alpha)
+    grant.refresh_from_db()
+    with schema_context(alpha.schema):
+        user = User.objects.get(pk=grant.support_user_id)
+    # a session signed in some other way (no marker): refused even while the grant lasts
+    other = host_client(alpha.host, HTTP_ACCEPT_LANGUAGE="en")
+    with schema_context(alpha.schema):
+        other.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    page = other.get("/")
+    assert page.status_code == 403 and "平台技术支持访问中" not in page.content.decode()
+    assert other.get("/").status_code == 302  # signed out
+    # once the grant has run out, such a session is signed out and the user deactivated
+    late = host_client(alpha.host, HTTP_ACCEPT_LANGUAGE="en")
+    with schema_context(alpha.schema):
+        late.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    with time_machine.travel(grant.expires_at + timedelta(seconds=1), tick=False):
+        ended = late.get("/evaluations/")
+        assert ended.status_code == 403 and "Support access has ended" in ended.content.decode()
+        assert late.get("/evaluations/").status_code == 302
+    with schema_context(alpha.schema):
+        assert not User.objects.get(pk=user.pk).is_active

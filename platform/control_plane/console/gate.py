@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from tenants.models import TenantStatus
 
 SUPPORT_SESSION_KEY = "console_support_grant"
+SUPPORT_EMAIL_DOMAIN = "support.invalid"  # every grant's read-only user: support-<grant>@support.invalid
 
 ALWAYS = frozenset({"set_language", "theme-logo"})
 CITIZEN_PAGES = frozenset(
@@ -120,8 +121,13 @@ def _unavailable(request: HttpRequest, status_value: str) -> HttpResponse:
     return response
 
 
-def _support_ended(request: HttpRequest) -> HttpResponse:
+def _support_ended(request: HttpRequest, user=None) -> HttpResponse:
+    user_pk = user.pk if user is not None else None
     logout(request)
+    if user_pk is not None:  # no session of this read-only user outlives its grant, however it was opened
+        from tenants.accounts.models import User
+
+        User.objects.filter(pk=user_pk).update(is_active=False)
     if request.path.startswith("/api/"):
         return _problem(
             403, "support-access-ended", _("Support access ended"), _("The support access has ended.")
@@ -129,24 +135,48 @@ def _support_ended(request: HttpRequest) -> HttpResponse:
     return render(request, "console/support_ended.html", status=403)
 
 
+def is_support_user(user) -> bool:
+    """A grant's read-only user (console/services.py support_email): no password, no e-mail of its own."""
+    email = getattr(user, "email", "") or ""
+    return email.lower().endswith("@" + SUPPORT_EMAIL_DOMAIN)
+
+
+# What a support user may never open: its password and e-mail addresses (allauth), nor anything else under
+# /accounts/ (MFA, sessions) but signing out.
+SUPPORT_BLOCKED_PREFIX = "/accounts/"
+SUPPORT_ALLOWED_PATHS = ("/accounts/logout/",)
+
+
 def _support_check(request: HttpRequest) -> HttpResponse | None:
+    """Keyed on the signed-in USER, not on the session's marker: a grant's user passes only in the session
+    its one-time link opened, and only while the grant is active; otherwise it is signed out and
+    deactivated, whatever else the session carries."""
     session = getattr(request, "session", None)
     if session is None:
         return None
-    grant_id = session.get(SUPPORT_SESSION_KEY)  # no query for requests without a session cookie
-    if grant_id is None:
-        # A grant's user signs in only through its one-time link, which marks the session; its password is
-        # unusable, and it is deactivated when the grant is revoked or runs out (so no session loads it).
+    grant_id = session.get(SUPPORT_SESSION_KEY)
+    if grant_id is None and "_auth_user_id" not in session:
+        return None  # anonymous: no query
+    user = getattr(request, "user", None)
+    if grant_id is None and not (user is not None and user.is_authenticated and is_support_user(user)):
         return None
     from control_plane.console.models import SupportGrant
 
-    grant = SupportGrant.objects.filter(pk=grant_id, tenant_id=request.tenant.pk).first()
+    grants = SupportGrant.objects.filter(tenant_id=request.tenant.pk)
+    if user is not None and user.is_authenticated and is_support_user(user):
+        grant = grants.filter(support_user_id=user.pk).first()
+        if grant is None or grant_id is None or str(grant.pk) != str(grant_id):
+            return _support_ended(request, user if grant is None or not grant.is_active() else None)
+    else:
+        grant = grants.filter(pk=grant_id).first()
     if (
         grant is None
         or not grant.is_active(timezone.now())
         or str(grant.support_user_id) != str(session.get("_auth_user_id"))
     ):
-        return _support_ended(request)
+        return _support_ended(request, user if user is not None and is_support_user(user) else None)
+    if request.path.startswith(SUPPORT_BLOCKED_PREFIX) and request.path not in SUPPORT_ALLOWED_PATHS:
+        return render(request, "console/support_ended.html", {"blocked": True}, status=403)
     request.support_grant = grant
     return None
 

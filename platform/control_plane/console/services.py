@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from control_plane.console.gate import SUPPORT_EMAIL_DOMAIN
 from control_plane.console.models import (
     SUPPORT_MAX_MINUTES,
     ActivityCursor,
@@ -176,7 +177,6 @@ def activity_refresh(*, chunk: int = ACTIVITY_CHUNK, max_chunks: int = 50) -> in
 
 # --- support access ---------------------------------------------------------------------------------------
 SUPPORT_ROLE = Role.AUDITOR  # read-only: no changes, no evaluator identity (roles.py)
-SUPPORT_EMAIL_DOMAIN = "support.invalid"
 ENTRY_SALT = "control_plane.console.support-entry"
 ENTRY_MAX_AGE = 120  # seconds a one-time link may take from the console to the tenant's host
 

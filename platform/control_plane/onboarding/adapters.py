@@ -2,6 +2,7 @@
 their application; tenant hosts stay closed to sign-up (staff are invited by their administrator)."""
 
 from django.db import connection
+from django.shortcuts import render
 from django.urls import reverse
 
 from tenants.accounts.adapters import AccountAdapter
@@ -22,6 +23,18 @@ class OnboardingAccountAdapter(AccountAdapter):
         # administrator (in that tenant's schema, a separate account).
         user.role = ""
         return super().save_user(request, user, form, commit=commit)
+
+    def pre_login(self, request, user, **kwargs):
+        # A support grant's read-only user enters only through the console's one-time link (console/views_tenant
+        # support_enter, which does not come here); never with a password, a reset link or a code.
+        from control_plane.console.gate import is_support_user
+
+        if is_support_user(user):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return render(request, "console/support_ended.html", {"password": True}, status=403)
+        return super().pre_login(request, user, **kwargs)
 
     def get_login_redirect_url(self, request) -> str:
         user = request.user
