@@ -60,8 +60,15 @@ def schemas_with_rows(schema_names: list[str], tables: tuple[str, ...]) -> list[
 
     found: list[str] = []
     with schema_context("public"), connection.cursor() as cur:
-        for i in range(0, len(schema_names), PROBE_CHUNK):
-            chunk = schema_names[i : i + PROBE_CHUNK]
+        # only schemas that have every table (one behind on migrations must not break the probe for all)
+        cur.execute(
+            "SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
+            "WHERE n.nspname = ANY(%s) AND c.relname = ANY(%s) GROUP BY n.nspname HAVING count(*) = %s",
+            [list(schema_names), list(tables), len(tables)],
+        )
+        ready = sorted(row[0] for row in cur.fetchall())
+        for i in range(0, len(ready), PROBE_CHUNK):
+            chunk = ready[i : i + PROBE_CHUNK]
             arms = [
                 f"SELECT %s WHERE EXISTS (SELECT 1 FROM {connection.ops.quote_name(name)}.{table})"  # noqa: S608
                 for name in chunk

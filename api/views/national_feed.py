@@ -29,6 +29,7 @@ class FeedQuerySerializer(serializers.Serializer):
 def _line(record) -> str:
     tenant = record.tenant
     body = {
+        **record.payload,  # first: the record's envelope below always wins over a payload field
         "cursor": record.cursor,
         "kind": record.kind,
         "tenant": tenant.slug,
@@ -37,7 +38,6 @@ def _line(record) -> str:
         "revision": record.revision,
         "day": record.day.isoformat(),
         "occurred_at": record.occurred_at.isoformat(),
-        **record.payload,
     }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -86,7 +86,7 @@ def _evaluation_payloads(ids: list[int]) -> dict[int, dict]:
             "evaluation_id": pk,
             "transaction": number,
             "stage": stage,
-            "revision": revision,
+            "rating_revision": revision,
             "item_code": item,
             "unit_code": unit,
             "window_code": window,
@@ -205,8 +205,6 @@ def _records(tenant: Tenant, rows: list[tuple]) -> list[dict]:
             continue
         seen.add(key)
         payload = {k: v for k, v in body.items() if not k.startswith("_")}
-        if kind == "exclusion":
-            payload = {**payload, "excluded": bool(revision)}
         records.append(
             {
                 "kind": kind,
@@ -227,6 +225,8 @@ def feed_append(
     tests that kill the relay mid-append."""
     result = AppendResult()
     with schema_context(tenant.schema_name), transaction.atomic(), connection.cursor() as cur:
+        # taken before the outbox rows: two relays never interleave one tenant's events out of order
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
         cur.execute(
             "DELETE FROM feed_feedoutbox WHERE id IN ("
             "  SELECT id FROM feed_feedoutbox ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
@@ -238,7 +238,6 @@ def feed_append(
         if not rows:
             return result
         records = _records(tenant, rows)
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
         keys = {(r["kind"], r["ref_id"], r["revision"]) for r in records}
         existing = set(
             FeedRecord.objects.filter(tenant=tenant, ref_id__in={k[1] for k in keys}).values_list(
@@ -285,6 +284,12 @@ def _national_days(tenant: Tenant, records: list[dict]) -> None:
     for r in records:
         if r["day"] not in latest or r["revision"] > latest[r["day"]]["revision"]:
             latest[r["day"]] = r
+    stored = dict(
+        TenantDayStats.objects.filter(tenant=tenant, day__in=list(latest)).values_list("day", "revision")
+    )
+    latest = {
+        day: r for day, r in latest.items() if r["revision"] > stored.get(day, -1)
+    }  # newer figures only
     rows = [
         TenantDayStats(
             tenant=tenant,
@@ -319,12 +324,25 @@ def _tenants_by_schema() -> dict[str, Tenant]:
     return {t.schema_name: t for t in Tenant.objects.exclude(schema_name="public")}
 
 
+def _drain_safely(tenant: Tenant) -> int:
+    """One tenant's trouble (a schema behind on migrations, a bad row) is logged and never stops the others."""
+    try:
+        return feed_drain(tenant).appended
+    except Exception:
+        log.exception(
+            "feed relay: draining %s failed; it is retried on the next wake-up or sweep", tenant.slug
+        )
+        if not connection.in_atomic_block:  # a broken connection is replaced (the relay runs outside one)
+            connection.close_if_unusable_or_obsolete()
+        return 0
+
+
 def feed_sweep() -> int:
     """Drain every tenant that has outbox rows (one probing query finds them). Returns records appended."""
     tenants = _tenants_by_schema()
     appended = 0
     for schema in schemas_with_rows(sorted(tenants), OUTBOX_TABLES):
-        appended += feed_drain(tenants[schema]).appended
+        appended += _drain_safely(tenants[schema])
     return appended
 
 
@@ -351,20 +369,32 @@ def feed_relay(
     try:
         while not stop():
             if time.monotonic() >= next_sweep:
-                feed_sweep()
+                try:
+                    feed_sweep()
+                except DatabaseError:
+                    log.exception("feed relay: sweep failed; retried in %s s", sweep_seconds)
+                    connection.close_if_unusable_or_obsolete()
                 tenants = _tenants_by_schema()
                 next_sweep = time.monotonic() + sweep_seconds
             ready, _, _ = select.select([listener.fileno()], [], [], wait)
             if not ready:
                 continue
-            schemas = {n.payload for n in listener.notifies(timeout=0)}
+            try:
+                schemas = {n.payload for n in listener.notifies(timeout=0)}
+            except OperationalError:  # the database went away: listen again (the sweep catches up)
+                log.warning("feed relay: listening connection lost, reconnecting")
+                wrapper.close()
+                time.sleep(wait)
+                wrapper, listener = _listening_connection()
+                next_sweep = 0.0
+                continue
             for schema in sorted(schemas):
                 tenant = tenants.get(schema)
                 if tenant is None:
                     tenants = _tenants_by_schema()  # a tenant created since
                     tenant = tenants.get(schema)
                 if tenant is not None:
-                    feed_drain(tenant)
+                    _drain_safely(tenant)
             connection.close_if_unusable_or_obsolete()
     finally:
         wrapper.close()
@@ -390,9 +420,9 @@ def feed_counted_per_day(tenant: Tenant, start: date, end: date) -> dict[date, i
                 ORDER BY payload->>'transaction', payload->>'stage', revision DESC, cursor DESC
             ),
             excluded AS (
-                SELECT DISTINCT ON (ref_id) ref_id, revision = 1 AS excluded
+                SELECT DISTINCT ON (ref_id) ref_id, (payload->>'excluded')::boolean AS excluded
                 FROM control_plane_feedrecord WHERE tenant_id = %s AND kind = 'exclusion'
-                ORDER BY ref_id, cursor DESC
+                ORDER BY ref_id, revision DESC, cursor DESC
             )
             SELECT l.day, count(*) FROM latest l LEFT JOIN excluded x ON x.ref_id = l.ref_id
             WHERE l.day BETWEEN %s AND %s AND NOT coalesce(x.excluded, false)

@@ -38,9 +38,15 @@ def feed_replay(*, since: date | None = None) -> dict[str, int]:
             [low, low],
         )
         counts["evaluation"] = cur.rowcount
+        # an excluded rating the feed has no exclusion record of (the feed is in this same database)
         cur.execute(
-            "INSERT INTO feed_feedoutbox (kind, ref_id, revision) SELECT 'exclusion', id, 1 "
-            "FROM evaluations_evaluation WHERE excluded AND (%s::timestamptz IS NULL OR rated_at >= %s) ORDER BY id",
+            "INSERT INTO feed_feedoutbox (kind, ref_id, revision) "
+            "SELECT 'exclusion', e.id, nextval('feed_exclusion_revision_seq') FROM evaluations_evaluation e "
+            "WHERE e.excluded AND (%s::timestamptz IS NULL OR e.rated_at >= %s) AND NOT EXISTS ("
+            "  SELECT 1 FROM public.control_plane_feedrecord f"
+            "  WHERE f.tenant_id = (SELECT id FROM public.tenants_tenant WHERE schema_name = current_schema())"
+            "  AND f.kind = 'exclusion' AND f.ref_id = e.id"
+            ") ORDER BY e.id",
             [low, low],
         )
         counts["exclusion"] = cur.rowcount
@@ -50,11 +56,12 @@ def feed_replay(*, since: date | None = None) -> dict[str, int]:
             [low, low],
         )
         counts["case"] = cur.rowcount
+        # every day with figures: rated, or with transactions or cases only (participation, 未评率)
         cur.execute(
-            "SELECT DISTINCT day FROM insight_ratingdayrollup WHERE %s::date IS NULL OR day >= %s",
-            [since, since],
+            "SELECT day FROM insight_ratingdayrollup UNION SELECT day FROM insight_transactiondayrollup "
+            "UNION SELECT day FROM insight_casedayrollup"
         )
-        days = [row[0] for row in cur.fetchall()]
+        days = [row[0] for row in cur.fetchall() if since is None or row[0] >= since]
     counts["day"] = feed_days_changed(days=days)
     with connection.cursor() as cur:
         cur.execute("SELECT pg_notify(%s, current_schema())", [NOTIFY_CHANNEL])

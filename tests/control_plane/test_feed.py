@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from control_plane.feed import feed_append, feed_sweep, pending_outbox, reconciliation
 from control_plane.models import FeedCounter, FeedRecord, TenantDayStats
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -167,3 +168,81 @@ def test_reconciliation_endpoint(world, national_key):
     )
     bad = client.get("/api/national/v1/reconciliation?tenant=alpha&from=2026-03-31&to=2026-03-01")
     assert bad.status_code == 400 and "to" in json.dumps(bad.json())
+
+
+def test_a_rating_excluded_reinstated_and_excluded_again_is_three_records(world):
+    (rating,) = rate_transactions(world, 1, start=RATED, level=5, prefix="X")
+    for excluded in (True, False, True):
+        with schema_context(world.info.schema):
+            Evaluation.objects.filter(pk=rating).update(excluded=excluded)
+        ship(world)
+    states = [r.payload["excluded"] for r in records(world.info.tenant, "exclusion")]
+    assert len(states) == 3 and states[-1] is True
+    (row,) = reconciliation(world.info.tenant, RATED.date(), RATED.date())
+    assert (row["feed_ratings"], row["rollup_ratings"], row["missing"]) == (0, 0, 0)
+
+
+def test_a_replay_sends_days_with_only_transactions_too(world):
+    from tenants.evaluations.models import Transaction
+
+    rate_transactions(world, 1, start=RATED, level=1, prefix="D")
+    with schema_context(world.info.schema):
+        Transaction.objects.create(
+            number="UNRATED", item=world.item, unit=world.hall, channel="device", status="finished",
+            received_at=RATED + timedelta(days=1), finished_at=RATED + timedelta(days=1),
+        )  # fmt: skip
+    ship(world)
+    TenantDayStats.objects.filter(tenant=world.info.tenant).delete()  # the national side lost its figures
+    with schema_context(world.info.schema):
+        feed_replay()
+    ship(world)
+    days = dict(TenantDayStats.objects.filter(tenant=world.info.tenant).values_list("day", "transactions"))
+    assert days == {RATED.date(): 1, RATED.date() + timedelta(days=1): 1}
+
+
+def test_the_envelope_wins_over_payload_fields(world, national_key):
+    (rating,) = rate_transactions(world, 1, start=RATED, level=5, prefix="V")
+    with schema_context(world.info.schema):
+        Evaluation.objects.filter(pk=rating).update(excluded=True)
+    ship(world)
+    exclusion = records(world.info.tenant, "exclusion")[0]
+    after = exclusion.cursor - 1
+    line = json.loads(
+        b"".join(
+            key_client("localhost", national_key)
+            .get(f"/api/national/v1/feed?after={after}&limit=1")
+            .streaming_content
+        )
+    )
+    assert (
+        line["kind"] == "exclusion"
+        and line["revision"] == exclusion.revision
+        and line["rating_revision"] == 1
+    )
+
+
+def test_one_broken_tenant_does_not_stop_the_relay_for_the_others(world, beta, monkeypatch):
+    from control_plane import feed
+
+    rate_transactions(world, 2, start=RATED, level=1, prefix="O")
+    real = feed.feed_drain
+
+    def drain(tenant, **kwargs):
+        if tenant.slug == "beta":
+            raise RuntimeError("a damaged schema")
+        return real(tenant, **kwargs)
+
+    monkeypatch.setattr(feed, "feed_drain", drain)
+    with schema_context(beta.schema), connection.cursor() as cur:
+        cur.execute("INSERT INTO feed_feedoutbox (kind, ref_id, revision) VALUES ('evaluation', 999999, 1)")
+    assert feed.feed_sweep() > 0
+    assert len(records(world.info.tenant, "evaluation")) == 2
+
+
+def test_the_probe_skips_schemas_without_the_outbox(world):
+    from tenants.selectors import schemas_with_rows
+
+    rate_transactions(world, 1, start=RATED, level=1, prefix="S")
+    with connection.cursor() as cur:
+        cur.execute("CREATE SCHEMA behind")  # a tenant schema not migrated yet
+    assert schemas_with_rows(["behind", world.info.schema], ("feed_feedoutbox",)) == [world.info.schema]
