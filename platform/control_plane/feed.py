@@ -259,6 +259,8 @@ def feed_append(
                     FeedRecord(
                         cursor=first + i, tenant=tenant, kind=r["kind"], ref_id=r["ref_id"], revision=r["revision"],
                         day=r["day"], occurred_at=r["at"], appended_at=now, payload=r["payload"],
+                        transaction=r["payload"].get("transaction") or "" if r["kind"] == "evaluation" else "",
+                        stage=r["payload"].get("stage") or "" if r["kind"] == "evaluation" else "",
                     )
                     for i, r in enumerate(fresh)
                 ]
@@ -413,22 +415,28 @@ def feed_counted_per_day(tenant: Tenant, start: date, end: date) -> dict[date, i
     with connection.cursor() as cur:
         cur.execute(
             """
-            WITH latest AS (
-                SELECT DISTINCT ON (payload->>'transaction', payload->>'stage') ref_id, day
-                FROM control_plane_feedrecord
-                WHERE tenant_id = %s AND kind = 'evaluation'
-                ORDER BY payload->>'transaction', payload->>'stage', revision DESC, cursor DESC
+            WITH rated AS (
+                SELECT ref_id, day, transaction, stage, revision FROM control_plane_feedrecord
+                WHERE tenant_id = %(tenant)s AND kind = 'evaluation' AND day BETWEEN %(start)s AND %(end)s
+            ),
+            latest AS (  -- no later revision of the same transaction and stage, on any day (an index probe)
+                SELECT r.* FROM rated r WHERE NOT EXISTS (
+                    SELECT 1 FROM control_plane_feedrecord f
+                    WHERE f.tenant_id = %(tenant)s AND f.transaction = r.transaction AND f.stage = r.stage
+                      AND f.kind = 'evaluation' AND f.revision > r.revision
+                )
             ),
             excluded AS (
                 SELECT DISTINCT ON (ref_id) ref_id, (payload->>'excluded')::boolean AS excluded
-                FROM control_plane_feedrecord WHERE tenant_id = %s AND kind = 'exclusion'
+                FROM control_plane_feedrecord
+                WHERE tenant_id = %(tenant)s AND kind = 'exclusion' AND ref_id IN (SELECT ref_id FROM latest)
                 ORDER BY ref_id, revision DESC, cursor DESC
             )
             SELECT l.day, count(*) FROM latest l LEFT JOIN excluded x ON x.ref_id = l.ref_id
-            WHERE l.day BETWEEN %s AND %s AND NOT coalesce(x.excluded, false)
+            WHERE NOT coalesce(x.excluded, false)
             GROUP BY l.day
             """,
-            [tenant.pk, tenant.pk, start, end],
+            {"tenant": tenant.pk, "start": start, "end": end},
         )
         return dict(cur.fetchall())
 

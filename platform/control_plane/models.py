@@ -30,12 +30,18 @@ class FeedRecord(models.Model):
     occurred_at = models.DateTimeField()  # when it happened in the tenant (outbox time)
     appended_at = models.DateTimeField()  # when the relay appended it here
     payload = models.JSONField()
+    # evaluation records: the rated transaction and stage, so "is there a later revision?" is an index probe
+    transaction = models.CharField(max_length=64, blank=True, default="")
+    stage = models.CharField(max_length=10, blank=True, default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "kind", "ref_id", "revision"], name="feed_record_once")
         ]
-        indexes = [models.Index(fields=["tenant", "kind", "day"], name="feed_tenant_kind_day")]
+        indexes = [
+            models.Index(fields=["tenant", "kind", "day"], name="feed_tenant_kind_day"),
+            models.Index(fields=["tenant", "transaction", "stage", "revision"], name="feed_tenant_rating"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.cursor} {self.kind} {self.ref_id} r{self.revision}"
