@@ -1,12 +1,20 @@
 """Sign-up requests (public schema): an organisation asks for a tenant; national staff (or the deployment's
 auto-approval) decide; a worker provisions it and invites the requester as the tenant's first administrator."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import TenantKind
+
+
+def stale_claim_cutoff():
+    minutes = getattr(settings, "ONBOARDING_STALE_CLAIM_MINUTES", 10)
+    return timezone.now() - timedelta(minutes=minutes)
 
 
 class SignupStatus(models.TextChoices):
@@ -57,8 +65,12 @@ class SignupRequest(models.Model):
     rejection_reason = models.TextField(_("reason for the rejection"), blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     step = models.CharField(_("step"), max_length=16, choices=SignupStep.choices, default=SignupStep.WAITING)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True)  # what the requester reads
+    error_detail = models.TextField(_("technical detail"), blank=True)  # for reviewers only (and the log)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a worker last claimed it (or reported progress): a PROVISIONING request whose claim is older than
+    # ONBOARDING_STALE_CLAIM_MINUTES lost its worker and may be claimed again (services.py).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     tenant = models.ForeignKey(
         "tenants.Tenant",
         null=True,
@@ -97,6 +109,13 @@ class SignupRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_name} ({self.slug}, {self.status})"
+
+    @property
+    def claim_is_stale(self) -> bool:
+        """Being set up, but no worker has reported for too long (killed mid-task): it may be resumed."""
+        if self.status != SignupStatus.PROVISIONING:
+            return False
+        return self.claimed_at is None or self.claimed_at < stale_claim_cutoff()
 
     @property
     def is_finished(self) -> bool:

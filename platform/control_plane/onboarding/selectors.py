@@ -48,6 +48,7 @@ def signup_progress(signup: SignupRequest, *, tenant_url: str = "") -> dict:
         "step": signup.step,
         "step_label": str(SignupStep(signup.step).label),
         "finished": signup.is_finished,
+        "stalled": signup.claim_is_stale,
         "error": signup.error if signup.status == SignupStatus.FAILED else "",
         "rejection_reason": signup.rejection_reason if signup.status == SignupStatus.REJECTED else "",
         "tenant_url": tenant_url if signup.status == SignupStatus.READY else "",

@@ -9,12 +9,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from control_plane.onboarding.models import SignupRequest, SignupStatus, SignupStep
+from control_plane.onboarding.models import (
+    SignupRequest,
+    SignupStatus,
+    SignupStep,
+    stale_claim_cutoff,
+)
 from control_plane.onboarding.validation import (
     application_validate,
     organisation_errors,
@@ -113,9 +118,10 @@ def signup_request_reject(*, actor: Actor, signup_request: SignupRequest, reason
 
 @transaction.atomic
 def signup_request_retry(*, actor: Actor, signup_request: SignupRequest) -> SignupRequest:
-    """A failed set-up runs again: provisioning is idempotent on the subdomain, so it resumes."""
+    """A failed set-up, or one whose worker stopped reporting (killed mid-task, see claim_is_stale), runs
+    again: provisioning is idempotent on the subdomain, so it resumes."""
     signup = SignupRequest.objects.select_for_update().get(pk=signup_request.pk)
-    if signup.status != SignupStatus.FAILED:
+    if signup.status != SignupStatus.FAILED and not signup.claim_is_stale:
         raise _refuse(_("Only a failed set-up can be retried."), code="not_failed")
     other = pending_request_of(signup.requester)
     if other is not None and other.pk != signup.pk:
@@ -128,7 +134,7 @@ def signup_request_retry(*, actor: Actor, signup_request: SignupRequest) -> Sign
     if problems:
         raise _refuse(" ".join(problems), code="taken")
     signup.status = SignupStatus.APPROVED
-    signup.step, signup.progress = SignupStep.QUEUED, 0
+    signup.step, signup.progress, signup.claimed_at = SignupStep.QUEUED, 0, None
     try:
         with transaction.atomic():
             signup.save()
@@ -153,19 +159,27 @@ def _enqueue(signup_id: int) -> None:
 
 # --- provisioning (the worker) -----------------------------------------------------------------------------
 def _progress(signup_id: int, percent: int, step: str) -> None:
-    """Committed at once (outside any transaction) so the requester's page sees it."""
-    SignupRequest.objects.filter(pk=signup_id).update(progress=percent, step=step, updated_at=timezone.now())
-
-
-def _fail(signup_id: int, message: str) -> None:
+    """Committed at once (outside any transaction) so the requester's page sees it; renews the claim."""
+    now = timezone.now()
     SignupRequest.objects.filter(pk=signup_id).update(
-        status=SignupStatus.FAILED, step=SignupStep.STOPPED, error=message[:4000], updated_at=timezone.now()
+        progress=percent, step=step, claimed_at=now, updated_at=now
+    )
+
+
+def _fail(signup_id: int, message: str, detail: str = "") -> None:
+    """`message` is what the requester reads; `detail` (an unexpected error's text) only reviewers."""
+    SignupRequest.objects.filter(pk=signup_id).update(
+        status=SignupStatus.FAILED,
+        step=SignupStep.STOPPED,
+        error=message[:4000],
+        error_detail=detail[:4000],
+        updated_at=timezone.now(),
     )
     audit_record(
         actor=Actor.system("onboarding"),
         action="onboarding.failed",
         target=SignupRequest(pk=signup_id),
-        data={"error": message[:500]},
+        data={"error": message[:500], "detail": detail[:500]},
     )
 
 
@@ -184,16 +198,27 @@ def tenant_link(signup: SignupRequest, path: str = "/") -> str:
 def signup_request_provision(*, signup_request_id: int) -> SignupRequest | None:
     """Set up the tenant of an approved request: claim it, provision (registry row, domain, schema cloned from
     the template, first administrator without a password, their invitation) in ONE transaction, then e-mail the
-    invitation. Any failure marks the request failed with the error; a retry resumes."""
-    claimed = SignupRequest.objects.filter(pk=signup_request_id, status=SignupStatus.APPROVED).update(
+    invitation. Any failure marks the request failed with the error; a retry resumes.
+
+    A request another worker claimed is left alone unless that claim went stale (no progress for
+    ONBOARDING_STALE_CLAIM_MINUTES: the worker was killed mid-task); then this one resumes it."""
+    now = timezone.now()
+    stale = Q(status=SignupStatus.PROVISIONING) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale_claim_cutoff())
+    )
+    claimed = SignupRequest.objects.filter(
+        Q(status=SignupStatus.APPROVED) | stale, pk=signup_request_id
+    ).update(
         status=SignupStatus.PROVISIONING,
         progress=10,
         step=SignupStep.CHECKING,
         error="",
+        error_detail="",
+        claimed_at=now,
         attempts=F("attempts") + 1,
-        updated_at=timezone.now(),
+        updated_at=now,
     )
-    if not claimed:  # already running, done, or no longer approved: nothing to do
+    if not claimed:  # running elsewhere, done, or no longer approved: nothing to do
         return SignupRequest.objects.filter(pk=signup_request_id).first()
     signup = SignupRequest.objects.select_related("requester").get(pk=signup_request_id)
     with translation.override(signup.language or settings.LANGUAGE_CODE):
@@ -261,11 +286,17 @@ def _provision(signup: SignupRequest) -> None:
     except Exception as exc:
         connection.set_schema_to_public()
         logger.exception("set-up of sign-up %s failed", signup.pk)
-        if isinstance(exc, ValidationError):
-            message = " ".join(exc.messages)
-        else:
-            message = _("The set-up stopped: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
-        _fail(signup.pk, message)
+        if isinstance(exc, ValidationError):  # written for the requester (e.g. the subdomain was taken)
+            _fail(signup.pk, " ".join(exc.messages))
+        else:  # an internal error's text is for reviewers and the log, never the requester
+            _fail(
+                signup.pk,
+                _(
+                    "The set-up stopped because of a problem on our side. Retry it in a while; if it "
+                    "fails again, the national team has the details."
+                ),
+                detail=f"{type(exc).__name__}: {exc}",
+            )
 
 
 # --- e-mails ------------------------------------------------------------------------------------------------
