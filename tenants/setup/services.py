@@ -96,6 +96,14 @@ def invitation_accept(*, token: str, password: str) -> User:
     if invitation.used_at is not None or invitation.revoked_at is not None:
         raise InvitationError(_("This invitation link cannot be used any more."), code="used")
     user = invitation.user
+    if not invitation_usable_for(user):  # an invitation never replaces a password someone already chose
+        raise InvitationError(
+            _(
+                "This account already has a password (or is deactivated): sign in, or use “Forgot your "
+                "password?” on the sign-in page."
+            ),
+            code="has_password",
+        )
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -109,13 +117,21 @@ def invitation_accept(*, token: str, password: str) -> User:
     return user
 
 
+def invitation_usable_for(user: User) -> bool:
+    """Only an active person who has not set a password yet may set one with an invitation."""
+    return user.is_active and not user.has_usable_password()
+
+
 RENEW_MIN_SECONDS = 60  # a held link cannot be used to flood the invited mailbox
 
 
 @transaction.atomic
 def invitation_renew(*, invitation: Invitation, link_for) -> Invitation | None:
     """Someone holding an expired or used link asks for a new one: it goes to the invited address only (the
-    page never shows it). `link_for(token)` makes the absolute link. None when one was sent a moment ago."""
+    page never shows it). `link_for(token)` makes the absolute link. None when one was sent a moment ago, or
+    when the person already set a password or was deactivated (they sign in or reset the password instead)."""
+    if not invitation_usable_for(invitation.user):
+        return None
     latest = Invitation.objects.filter(user=invitation.user).order_by("-created_at").first()
     if latest is not None and (timezone.now() - latest.created_at).total_seconds() < RENEW_MIN_SECONDS:
         return None

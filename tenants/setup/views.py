@@ -30,6 +30,7 @@ from tenants.setup.services import (
     invitation_accept,
     invitation_path,
     invitation_renew,
+    invitation_usable_for,
     setup_scale_set,
     setup_step_mark,
     staff_invite,
@@ -145,6 +146,8 @@ def invitation_page(request, token: str):
     if check.state != "ok":
         return _invalid(request, check.state, token)
     invitee = check.invitation.user
+    if not invitation_usable_for(invitee):
+        return _invalid(request, "has_password", token)
     form = SetPasswordForm(invitee, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

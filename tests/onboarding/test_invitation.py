@@ -230,3 +230,35 @@ def test_a_mail_server_failure_keeps_the_invited_account_and_a_new_link_can_be_s
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/setup/staff/{user.pk}/reinvite")
     assert [to for to, _m in smtp.messages] == [["down@alpha.example"]]
+
+
+def test_an_invitation_never_replaces_a_password_already_chosen(
+    alpha, smtp, django_capture_on_commit_callbacks
+):
+    from tenants.setup.services import InvitationError, invitation_accept, invitation_renew
+
+    user, _old, old_token = _invite(alpha)
+    with schema_context(alpha.schema):
+        _newer, token = invitation_issue(actor=Actor.system("tests"), user=user, kind=InvitationKind.STAFF)
+        user.set_password("chosen-by-the-Person-1")
+        user.save()
+    client = host_client(alpha.host, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(f"/setup/invite/{token}")
+    assert page.status_code == 410 and "already has a password" in page.content.decode()
+    assert _set(client, token).status_code == 410
+    with schema_context(alpha.schema):
+        with pytest.raises(InvitationError) as refused:
+            invitation_accept(token=token, password=NEW_PASSWORD)
+        assert refused.value.code == "has_password" and "already has a password" in str(refused.value)
+        assert User.objects.get(pk=user.pk).check_password("chosen-by-the-Person-1")
+        # nor does an old link bring a new one, for them or for a deactivated person
+        old = Invitation.objects.get(token_hash=_old.token_hash)
+        Invitation.objects.update(created_at=timezone.now() - timedelta(hours=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert invitation_renew(invitation=old, link_for=lambda t: t) is None
+        User.objects.filter(pk=user.pk).update(password="!unusable", is_active=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert invitation_renew(invitation=old, link_for=lambda t: t) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/setup/invite/{old_token}/renew")
+    assert smtp.messages == []
