@@ -55,6 +55,7 @@ class Perm:
     VIEW_AUDIT = "audit.view"
     MANAGE_TENANTS = "tenants.manage"
     VIEW_TENANTS = "tenants.view"
+    VIEW_NATIONAL = "national.view"  # the national console and league tables: every tenant's figures
     READ_NATIONAL_FEED = "national_feed.read"
     READ_CATALOG = "catalog.read"
     MANAGE_CATALOG = "catalog.manage"
@@ -90,6 +91,7 @@ PERMISSION_LABELS = {
     Perm.VIEW_AUDIT: _("Read the audit trail"),
     Perm.MANAGE_TENANTS: _("Provision and manage tenants"),
     Perm.VIEW_TENANTS: _("See tenants"),
+    Perm.VIEW_NATIONAL: _("See the national console and league tables (every tenant)"),
     Perm.READ_NATIONAL_FEED: _("Read the national feed"),
     Perm.READ_CATALOG: _("Read the catalogue and organisation"),
     Perm.MANAGE_CATALOG: _("Manage the service catalogue"),
@@ -177,11 +179,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_ACCOUNT,
             Perm.MANAGE_TENANTS,
             Perm.VIEW_TENANTS,
+            Perm.VIEW_NATIONAL,
             Perm.VIEW_AUDIT,
             Perm.MANAGE_API_KEYS,
             Perm.READ_NATIONAL_FEED,
         }
     ),
+    # Not VIEW_NATIONAL: a reseller sees only its own customers (a reseller console, commerce issue).
     Role.RESELLER_STAFF: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_TENANTS}),
     Role.NATIONAL_FEED: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_NATIONAL_FEED}),
 }

@@ -45,12 +45,14 @@ def test_control_plane_people_without_the_permission_get_403(tenant_pair, counti
     assert client.get("/benchmarking/tenants/cnta/").status_code == 403
 
 
-def test_resellers_see_league_tables_but_cannot_publish(tenant_pair, counties):
+def test_resellers_see_no_league_table_nor_drill_down_and_cannot_publish(tenant_pair, counties):
     with schema_context("public"):
         user_create(actor=Actor.system("tests"), email="reseller@test.example", role="reseller_staff")
     client = national_client("reseller@test.example")
-    page = client.get(f"/benchmarking/?{MARCH_QUERY}")
-    assert page.status_code == 200 and "Publish this ranking" not in page.content.decode()
+    for path in [f"/benchmarking/?{MARCH_QUERY}", "/benchmarking/tenants/cnta/", "/benchmarking/published/"]:
+        page = client.get(path)
+        assert page.status_code == 403, path
+        assert "甲县" not in page.content.decode()
     response = client.post("/benchmarking/publish/", {"group": "county", "indicator": "good_rate"})
     assert response.status_code == 403
 

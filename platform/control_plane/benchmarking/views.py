@@ -100,7 +100,7 @@ def _chart_data(table, trend, distribution, movers, regions) -> dict:
     }
 
 
-@permission_required(Perm.VIEW_TENANTS)
+@permission_required(Perm.VIEW_NATIONAL)
 def league_page(request):
     """A peer group's league table for one indicator and period; `?format=csv|xlsx` downloads it."""
     form = LeagueForm(request.GET)
@@ -172,7 +172,7 @@ def _download(table, export: str) -> HttpResponse:
     return response
 
 
-@permission_required(Perm.VIEW_TENANTS)
+@permission_required(Perm.VIEW_NATIONAL)
 def tenant_page(request, slug: str):
     """One tenant's figures in its peer group: every indicator over the period with its rank, and its
     league row month by month for the chosen indicator; a link to its public portal."""
@@ -254,7 +254,7 @@ def publish(request):
     return redirect(f"{reverse('benchmarking-league')}?{urlencode(back)}")
 
 
-@permission_required(Perm.VIEW_TENANTS)
+@permission_required(Perm.VIEW_NATIONAL)
 def publications_page(request):
     return render(
         request,

@@ -53,7 +53,7 @@ def _can_manage(request) -> bool:
     return has_permission(request.user.role, Perm.MANAGE_TENANTS)
 
 
-@permission_required(Perm.VIEW_TENANTS)
+@permission_required(Perm.VIEW_NATIONAL)
 def console(request):
     """Every tenant with its status, plan, usage and feed health; filters and pages."""
     form = TenantFilterForm(request.GET or None)
@@ -84,7 +84,7 @@ def _grants_view(grants: list[SupportGrant], user_id: int) -> list[dict]:
     ]
 
 
-@permission_required(Perm.VIEW_TENANTS)
+@permission_required(Perm.VIEW_NATIONAL)
 def tenant_detail(request, pk: int):
     tenant = _tenant(pk)
     row = tenant_rows(list(tenants_filtered().filter(pk=tenant.pk)))[0]
