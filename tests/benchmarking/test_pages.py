@@ -3,6 +3,7 @@
 import csv
 import io
 
+import pytest
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
@@ -88,6 +89,23 @@ def test_bad_settings_get_400_with_the_errors(national, counties):
     assert response.status_code == 400
     html = response.content.decode()
     assert "The end of the period is before its start." in html or "greater than or equal to 1" in html
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("0001-01-01", "0001-01-31", "from"),
+        ("9999-12-01", "9999-12-31", "to"),
+        ("1999-12-01", "2000-01-31", "from"),
+    ],
+)
+def test_dates_out_of_range_get_400_naming_the_field_not_a_500(national, counties, start, end, field):
+    for path in ["/benchmarking/", "/benchmarking/tenants/cnta/"]:
+        response = national.get(f"{path}?group=county&from={start}&to={end}")
+        assert response.status_code == 400, path
+        assert "Choose a date from 2000-01-01" in response.content.decode()
+        assert field in response.context["form"].errors
+    assert national.get(f"/benchmarking/?group=county&from={start}&to={end}&format=csv").status_code == 400
 
 
 def test_the_default_is_the_last_whole_month_for_provinces(national):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from control_plane.benchmarking.models import PeerGroup
 from control_plane.benchmarking.selectors import Period, month_add, month_start
+from tenants.insight.forms import date_bounds
 from tenants.insight.scorecards.fairness import MIN_SAMPLE
 from tenants.insight.selectors import INDICATORS
 
@@ -70,6 +71,18 @@ class LeagueForm(forms.Form):
         if not data.get("to"):  # nothing given: the last whole month; only `from`: until today
             data["to"] = timezone.localdate() if data.get("from") else last_full_month().end
         data["from"] = data.get("from") or month_start(data["to"])
+        earliest, latest = date_bounds()
+        out_of_range = False
+        for name in ("from", "to"):  # 0001-01-01 or 9999-12-31 would overflow the months' arithmetic
+            if not earliest <= data[name] <= latest:
+                out_of_range = True
+                self.add_error(
+                    name,
+                    _("Choose a date from %(earliest)s to %(latest)s.")
+                    % {"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+                )
+        if out_of_range:
+            return data
         if data["to"] < data["from"]:
             self.add_error("to", _("The end of the period is before its start."))
         elif (data["to"] - data["from"]).days >= MAX_DAYS:
