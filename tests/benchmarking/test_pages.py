@@ -164,3 +164,29 @@ def test_drill_down_links_the_portal_and_shows_the_league_row_history(national, 
     assert "88.82% – 97.85%" in figures  # A's March good-review rate interval
     assert national.get("/benchmarking/tenants/nosuch/").status_code == 404
     assert national.get("/benchmarking/tenants/public/").status_code == 404
+
+
+def test_trial_tenants_are_left_out_unless_national_staff_tick_the_box(national, counties):
+    from datetime import date
+
+    from tests.benchmarking.conftest import make_tenant, put_day
+
+    trial = make_tenant("cnttrial", "county", "130105", "试用县", status="trial")
+    put_day(trial, date(2026, 3, 5), ratings=500, good=500, bad=0, given=500, given_good=500)
+    page = national.get(f"/benchmarking/?{MARCH_QUERY}")
+    html = page.content.decode()
+    assert page.status_code == 200 and "试用县" not in html
+    assert 'id="id_include_trial"' in html and "Include trial tenants" in html  # the visible toggle
+    assert "试用县" not in national.get(f"/benchmarking/?{MARCH_QUERY}&format=csv").content.decode()
+    shown = national.get(f"/benchmarking/?{MARCH_QUERY}&include_trial=on")
+    html = shown.content.decode()
+    table = html[html.index('id="league-table"') : html.index('id="unranked-table"')]
+    assert 'data-slug="cnttrial" data-rank="1"' in table and 'id="publish-no-trial"' in html
+    # the drill-down ranks a tenant without the trial tenants unless asked
+    figures = national.get(f"/benchmarking/tenants/cntb/?{MARCH_QUERY}").context["figures"]
+    with_trial = national.get(f"/benchmarking/tenants/cntb/?{MARCH_QUERY}&include_trial=on").context[
+        "figures"
+    ]
+    good = next(f for f in figures if f.spec.id == "good_rate")
+    good_with = next(f for f in with_trial if f.spec.id == "good_rate")
+    assert (good.rank, good_with.rank) == (1, 2)

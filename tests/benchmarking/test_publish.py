@@ -129,3 +129,15 @@ def test_a_failed_publication_goes_back_to_the_table_with_the_reason(national, c
     response = national.post("/benchmarking/publish/", {**FORM, **later}, follow=True)
     assert response.status_code == 200 and not PublishedRanking.objects.exists()
     assert "Not published" in response.content.decode()
+
+
+def test_trial_tenants_are_never_published_even_when_shown(national, counties):
+    from tests.benchmarking.conftest import make_tenant
+
+    trial = make_tenant("cnttrial", "county", "130105", "试用县", status="trial")
+    put_day(trial, date(2026, 3, 5), ratings=500, good=500, bad=0, given=500, given_good=500)
+    ranking, _response = publish(national, include_trial="on")
+    assert "cnttrial" not in [r["slug"] for r in ranking.rows]
+    assert (
+        "试用县" not in host_client(CONTROL_PLANE).get(f"/benchmarking/public/{ranking.pk}/").content.decode()
+    )

@@ -38,7 +38,7 @@ def presets(today: date | None = None) -> list[tuple[str, Period]]:
 
 class LeagueForm(forms.Form):
     """`group`, `indicator`, `from`/`to` (local dates, both included; default: the last whole month),
-    `min_sample` and `exclude_defaults`."""
+    `min_sample`, `exclude_defaults` and `include_trial` (trial tenants are left out unless ticked)."""
 
     group = forms.ChoiceField(label=_("Peer group"), choices=PeerGroup.choices, required=False)
     indicator = forms.ChoiceField(label=_("Indicator"), choices=list(INDICATORS.items()), required=False)
@@ -51,6 +51,11 @@ class LeagueForm(forms.Form):
     )
     exclude_defaults = forms.BooleanField(
         label=_("Good-review rate without default ratings (only ratings the evaluators gave)"), required=False
+    )
+
+    include_trial = forms.BooleanField(
+        label=_("Include trial tenants (试用): self-registered, not verified; never published"),
+        required=False,
     )
 
     def __init__(self, data=None, **kwargs):

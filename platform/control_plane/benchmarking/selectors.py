@@ -138,12 +138,15 @@ class PeerTenant:
         return PROVINCES[prefix][0] if prefix else ""
 
 
-def peer_tenants(group: str) -> list[PeerTenant]:
-    """The tenants compared in a peer group: every tenant of that kind but archived ones."""
+def peer_tenants(group: str, *, include_trial: bool = False) -> list[PeerTenant]:
+    """The tenants compared in a peer group: every tenant of that kind but archived ones, and but trial ones
+    (self-registered, unverified: never ranked beside real provinces) unless national staff ask for them.
+    Published rankings never include them (services.ranking_publish)."""
+    excluded = [TenantStatus.ARCHIVED] + ([] if include_trial else [TenantStatus.TRIAL])
     rows = (
         Tenant.objects.filter(kind=group)
         .exclude(schema_name="public")
-        .exclude(status=TenantStatus.ARCHIVED)
+        .exclude(status__in=excluded)
         .order_by("name", "slug")
         .values_list("id", "slug", "name", "region_code", "status")
     )
@@ -381,6 +384,7 @@ class League:
     exclude_defaults: bool
     ranked: list[LeagueRow]
     unranked: list[LeagueRow]
+    include_trial: bool = False
 
     @property
     def rows(self) -> list[LeagueRow]:
@@ -403,11 +407,12 @@ def league(
     min_sample: int = MIN_SAMPLE,
     exclude_defaults: bool = False,
     months: bool = True,
+    include_trial: bool = False,
 ) -> League:
     """The peer group's league table for one indicator and period, with each tenant's rank change against
     the previous period of equal length and its case mix."""
     spec = indicator_spec(indicator, exclude_defaults=exclude_defaults)
-    tenants = peer_tenants(group)
+    tenants = peer_tenants(group, include_trial=include_trial)
     ids = [t.id for t in tenants]
     current = period_sums(ids, period, months=months)
     before = period_sums(ids, period.previous(), (spec.numerator, spec.denominator), months=months)
@@ -436,7 +441,9 @@ def league(
     ranked = sorted((r for r in rows if r.ranked), key=lambda r: (r.rank, -r.denominator, r.tenant.name))
     # unranked: the largest samples first (the nearest to being ranked), then by name
     unranked = sorted((r for r in rows if not r.ranked), key=lambda r: (-r.denominator, r.tenant.name))
-    return League(group, spec, period, period.previous(), min_sample, exclude_defaults, ranked, unranked)
+    return League(
+        group, spec, period, period.previous(), min_sample, exclude_defaults, ranked, unranked, include_trial
+    )
 
 
 # --- around a league: trend, distribution, movers, regions ------------------------------------------------
@@ -683,10 +690,16 @@ class TenantIndicator:
 
 
 def tenant_indicators(
-    tenant: Tenant, *, period: Period, min_sample: int = MIN_SAMPLE, exclude_defaults: bool = False
+    tenant: Tenant,
+    *,
+    period: Period,
+    min_sample: int = MIN_SAMPLE,
+    exclude_defaults: bool = False,
+    include_trial: bool = False,
 ) -> list[TenantIndicator]:
-    """Every §10 indicator of one tenant over the period, with its rank in its peer group (and before)."""
-    ids = [t.id for t in peer_tenants(tenant.kind)]
+    """Every §10 indicator of one tenant over the period, with its rank in its peer group (and before); a
+    trial tenant is ranked among the others without the other trial tenants unless `include_trial`."""
+    ids = [t.id for t in peer_tenants(tenant.kind, include_trial=include_trial)]
     if tenant.pk not in ids:
         ids.append(tenant.pk)
     current = period_sums(ids, period)
@@ -759,10 +772,11 @@ def tenant_history(
     end: date,
     min_sample: int = MIN_SAMPLE,
     exclude_defaults: bool = False,
+    include_trial: bool = False,
 ) -> list[HistoryRow]:
     """The tenant's league row month by month over the last twelve calendar months (ending with `end`'s)."""
     spec = indicator_spec(indicator, exclude_defaults=exclude_defaults)
-    ids = [t.id for t in peer_tenants(tenant.kind)]
+    ids = [t.id for t in peer_tenants(tenant.kind, include_trial=include_trial)]
     if tenant.pk not in ids:
         ids.append(tenant.pk)
     shown = trend_months(end)

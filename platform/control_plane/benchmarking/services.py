@@ -122,6 +122,7 @@ def ranking_publish(
         period=period,
         min_sample=min_sample,
         exclude_defaults=exclude_defaults,
+        include_trial=False,  # never published: trial tenants are self-registered and unverified
     )
     if not title:
         title = _("%(indicator)s of %(group)s, %(start)s to %(end)s") % {

@@ -41,6 +41,8 @@ def _league_query(data: dict, **changes) -> str:
     }
     if data.get("exclude_defaults"):
         values["exclude_defaults"] = "on"
+    if data.get("include_trial"):
+        values["include_trial"] = "on"
     values.update(changes)
     return urlencode(values)
 
@@ -121,6 +123,7 @@ def league_page(request):
         period=form.period(),
         min_sample=data["min_sample"],
         exclude_defaults=data["exclude_defaults"],
+        include_trial=data["include_trial"],
     )
     export = request.GET.get("format")
     if export in ("csv", "xlsx"):
@@ -190,7 +193,11 @@ def tenant_page(request, slug: str):
     data = {**form.cleaned_data, "group": tenant.kind}
     period = form.period()
     figures = selectors.tenant_indicators(
-        tenant, period=period, min_sample=data["min_sample"], exclude_defaults=data["exclude_defaults"]
+        tenant,
+        period=period,
+        min_sample=data["min_sample"],
+        exclude_defaults=data["exclude_defaults"],
+        include_trial=data["include_trial"],
     )
     history = selectors.tenant_history(
         tenant,
@@ -198,6 +205,7 @@ def tenant_page(request, slug: str):
         end=period.end,
         min_sample=data["min_sample"],
         exclude_defaults=data["exclude_defaults"],
+        include_trial=data["include_trial"],
     )
     spec = selectors.indicator_spec(data["indicator"], exclude_defaults=data["exclude_defaults"])
     context.update(
