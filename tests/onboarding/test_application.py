@@ -173,3 +173,42 @@ def test_submit_service_with_auto_approval_approves_and_queues(
     assert signup.status == SignupStatus.APPROVED
     assert signup.decided_by == "onboarding-auto-approval"
     assert len(callbacks) == 1  # the task is queued after commit
+
+
+def _ready(requester, n: int) -> None:
+    for i in range(n):
+        SignupRequest.objects.create(
+            requester=requester,
+            **{
+                **application(slug=f"done{i}", organisation_name=f"第{i}政务服务数据管理局"),
+                "contact_phone": "13800138000",
+            },
+            status=SignupStatus.READY,
+        )
+
+
+def test_one_account_holds_at_most_three_workspaces_and_applications(applicant, settings):
+    settings.ONBOARDING_AUTO_APPROVE = False
+    _ready(applicant.user, 2)
+    assert applicant.post(APPLY, application()).status_code == 302  # the third: a pending application
+    SignupRequest.objects.filter(slug="bingshi").update(status=SignupStatus.READY)
+    page = applicant.get(APPLY).content.decode()
+    assert 'id="requester-limit"' in page and "at most 3 workspaces" in page
+    assert 'id="application-form"' not in page
+    again = applicant.post(APPLY, application(slug="dingshi", organisation_name="丁市政务服务数据管理局"))
+    assert again.status_code == 200 and "at most 3 workspaces" in again.content.decode()
+    assert SignupRequest.objects.filter(requester=applicant.user).count() == 3
+    with pytest.raises(Exception, match="at most 3 workspaces"):
+        signup_request_submit(
+            actor=applicant.user.actor,
+            requester=applicant.user,
+            data=application(slug="dingshi", organisation_name="丁市政务服务数据管理局"),
+        )
+    # the limit is a setting
+    settings.ONBOARDING_MAX_WORKSPACES_PER_REQUESTER = 4
+    assert (
+        applicant.post(
+            APPLY, application(slug="dingshi", organisation_name="丁市政务服务数据管理局")
+        ).status_code
+        == 302
+    )

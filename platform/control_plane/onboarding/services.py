@@ -24,6 +24,7 @@ from control_plane.onboarding.validation import (
     application_validate,
     organisation_errors,
     pending_request_of,
+    requester_limit_error,
     slug_errors,
 )
 from tenants.accounts.actors import Actor
@@ -126,6 +127,8 @@ def signup_request_retry(*, actor: Actor, signup_request: SignupRequest) -> Sign
     other = pending_request_of(signup.requester)
     if other is not None and other.pk != signup.pk:
         raise _refuse(_("The requester has another application in progress."), code="pending")
+    if (limit_error := requester_limit_error(signup.requester, exclude_request_id=signup.pk)) is not None:
+        raise _refuse(limit_error, code="limit")
     problems = []
     if signup.tenant_id is None:  # not yet provisioned: the subdomain and name must still be free
         problems = slug_errors(signup.slug, exclude_request_id=signup.pk) + organisation_errors(

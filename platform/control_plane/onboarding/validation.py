@@ -4,6 +4,7 @@ same organisation twice, one pending application per person). Used by the form a
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
@@ -85,6 +86,21 @@ def pending_request_of(requester) -> SignupRequest | None:
     return SignupRequest.objects.filter(requester=requester, status__in=PENDING_STATUSES).first()
 
 
+def requester_limit_error(requester, *, exclude_request_id: int | None = None) -> str | None:
+    """One account may hold at most ONBOARDING_MAX_WORKSPACES_PER_REQUESTER (default 3) workspaces and
+    applications in progress together: self-registration must not mint tenants without end."""
+    limit = getattr(settings, "ONBOARDING_MAX_WORKSPACES_PER_REQUESTER", 3)
+    held = SignupRequest.objects.filter(requester=requester, status__in=HOLDING_STATUSES)
+    if exclude_request_id is not None:
+        held = held.exclude(pk=exclude_request_id)
+    if held.count() < limit:
+        return None
+    return _(
+        "One account may hold at most %(n)s workspaces and applications in progress, and yours has reached "
+        "that. To set up another workspace, ask the national team (国家平台运营团队)."
+    ) % {"n": limit}
+
+
 def application_validate(*, requester, data: dict) -> dict:
     """Cleaned values, or a ValidationError naming the fields (the whole application under None)."""
     errors: dict[str, list[str]] = {}
@@ -104,6 +120,8 @@ def application_validate(*, requester, data: dict) -> dict:
                 "once it is decided."
             )
         )
+    elif (limit_error := requester_limit_error(requester)) is not None:
+        errors.setdefault("__all__", []).append(limit_error)
     name = cleaned["organisation_name"]
     if not name:
         errors.setdefault("organisation_name", []).append(_("Enter the organisation's name."))

@@ -29,7 +29,12 @@ from control_plane.onboarding.services import (
     signup_request_submit,
     tenant_link,
 )
-from control_plane.onboarding.validation import organisation_errors, pending_request_of, slug_errors
+from control_plane.onboarding.validation import (
+    organisation_errors,
+    pending_request_of,
+    requester_limit_error,
+    slug_errors,
+)
 from tenants.accounts.views import add_service_errors
 
 
@@ -88,7 +93,10 @@ def apply(request):
         else:
             messages.success(request, _("Your application was received."))
             return redirect("onboarding-detail", pk=signup.pk)
-    return render(request, "onboarding/apply.html", {"form": form, "pending": pending})
+    limit_error = requester_limit_error(user) if pending is None else None
+    return render(
+        request, "onboarding/apply.html", {"form": form, "pending": pending, "limit_error": limit_error}
+    )
 
 
 @login_required
