@@ -324,6 +324,9 @@ init_sentry(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="developme
 
 # --- onboarding (control_plane.onboarding): approve sign-ups at once into a trial, or wait for national staff
 ONBOARDING_AUTO_APPROVE = env.bool("ONBOARDING_AUTO_APPROVE", default=False)
+# a set-up whose worker stopped reporting this long ago may be resumed; workspaces (and applications) per account
+ONBOARDING_STALE_CLAIM_MINUTES = env.int("ONBOARDING_STALE_CLAIM_MINUTES", default=10)
+ONBOARDING_MAX_WORKSPACES_PER_REQUESTER = env.int("ONBOARDING_MAX_WORKSPACES_PER_REQUESTER", default=3)
 
 # --- evaluator identity (tenants/privacy) ----------------------------------------------------------
 # Development defaults only; production must set both (see tenants/privacy/crypto.py for rotation).
