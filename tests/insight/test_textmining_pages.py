@@ -115,7 +115,7 @@ def test_filters_narrow_the_page_and_bad_filters_are_reported(world):
     for query in ({"to": "0001-01-05"}, {"from": "9999-12-01", "to": "9999-12-31"}):
         edge = client.get("/insight/comments/", query)  # out of range: the form says so, never a 500
         assert edge.status_code == 200 and 'id="filter-errors"' in html(edge), query
-        assert "must be on or" in html(edge)
+        assert "不能早于" in html(edge) or "不能晚于" in html(edge)  # the bounds, said in Chinese
     wrong = client.get("/insight/comments/", {"staff": "NOBODY", "from": "2026-13-01"})
     assert (
         wrong.status_code == 200 and 'id="filter-errors"' in html(wrong) and 'data-term="' not in html(wrong)
