@@ -54,10 +54,9 @@ def test_national_staff_see_every_tenant_with_its_columns(national, alpha, beta)
             TenantDayStats(tenant=beta.tenant, day=date(2026, 5, 1), revision=1, ratings=3),
         ]
     )
-    # update_or_create: a real beat in another test may have measured alpha already (committed)
-    TenantStorage.objects.update_or_create(
-        tenant=alpha.tenant, defaults={"bytes": 3 * 1024 * 1024, "measured_at": NOW}
-    )
+    # a real beat in another test may have measured the tenants already (committed): start from none
+    TenantStorage.objects.all().delete()
+    TenantStorage.objects.create(tenant=alpha.tenant, bytes=3 * 1024 * 1024, measured_at=NOW)
     rows = {r.tenant.slug: r for r in tenant_rows(list(tenants_filtered()), now=NOW)}
     assert (rows["alpha"].ratings_this_month, rows["alpha"].ratings_last_month) == (12, 11)
     assert (rows["beta"].ratings_this_month, rows["beta"].ratings_last_month) == (3, 0)
