@@ -282,6 +282,30 @@ def _percent(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 2)
 
 
+class _RateFigures:
+    """value, percent and the 95 % interval of a numerator ÷ denominator (TenantIndicator, HistoryRow)."""
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.value)
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return _bounds(self.numerator, self.denominator)
+
+    @property
+    def low_percent(self) -> float | None:
+        return None if self.interval is None else _percent(self.interval[0])
+
+    @property
+    def high_percent(self) -> float | None:
+        return None if self.interval is None else _percent(self.interval[1])
+
+
 @dataclass
 class LeagueRow:
     tenant: PeerTenant
@@ -660,33 +684,13 @@ def tenant_for_drilldown(slug: str) -> Tenant:
 
 
 @dataclass(frozen=True)
-class TenantIndicator:
+class TenantIndicator(_RateFigures):
     spec: IndicatorSpec
     numerator: int
     denominator: int
     rank: int | None
     ranked_count: int
     previous_rank: int | None
-
-    @property
-    def value(self) -> float | None:
-        return self.numerator / self.denominator if self.denominator else None
-
-    @property
-    def percent(self) -> float | None:
-        return _percent(self.value)
-
-    @property
-    def interval(self) -> tuple[float, float] | None:
-        return _bounds(self.numerator, self.denominator)
-
-    @property
-    def low_percent(self) -> float | None:
-        return None if self.interval is None else _percent(self.interval[0])
-
-    @property
-    def high_percent(self) -> float | None:
-        return None if self.interval is None else _percent(self.interval[1])
 
 
 def tenant_indicators(
@@ -729,7 +733,7 @@ def tenant_indicators(
 
 
 @dataclass(frozen=True)
-class HistoryRow:
+class HistoryRow(_RateFigures):
     """A tenant's row of the monthly league table of its peer group."""
 
     month: date
@@ -739,26 +743,6 @@ class HistoryRow:
     ranked_count: int
     group_numerator: int
     group_denominator: int
-
-    @property
-    def value(self) -> float | None:
-        return self.numerator / self.denominator if self.denominator else None
-
-    @property
-    def percent(self) -> float | None:
-        return _percent(self.value)
-
-    @property
-    def interval(self) -> tuple[float, float] | None:
-        return _bounds(self.numerator, self.denominator)
-
-    @property
-    def low_percent(self) -> float | None:
-        return None if self.interval is None else _percent(self.interval[0])
-
-    @property
-    def high_percent(self) -> float | None:
-        return None if self.interval is None else _percent(self.interval[1])
 
     @property
     def group_percent(self) -> float | None:
