@@ -553,7 +553,8 @@ def write_rollups(org: Org, *, ratings: int, today: date, result: Generated) -> 
 
         closed_n = f"least(b.total, floor(b.total * b.age / {CASE_CLOSE_DAYS}.0 + {draw('1')}))::bigint"
         given = {
-            "day": "b.day", "unit_id": "b.unit_id", "item_id": "b.item_id", "channel": "b.channel",
+            "day": "b.day", "unit_id": "b.unit_id", "window_id": "b.window_id", "item_id": "b.item_id",
+            "channel": "b.channel",
             "total": "b.n",
             "replied": f"CASE WHEN b.closed THEN b.n ELSE {part(0.3, 2)} END",
             "rectified": f"CASE WHEN b.closed THEN b.n - {part(0.03, 3)} ELSE 0 END",
@@ -579,10 +580,10 @@ def write_rollups(org: Org, *, ratings: int, today: date, result: Generated) -> 
                              + {draw("s.closed::int + 8")})::bigint AS realname
                 FROM (
                     SELECT b.*, {closed_n} AS closed_n FROM (
-                        SELECT day, %s::date - day AS age, day - %s::date AS dn, unit_id, item_id, channel,
-                               sum(count) AS total
+                        SELECT day, %s::date - day AS age, day - %s::date AS dn, unit_id, window_id, item_id,
+                               channel, sum(count) AS total
                         FROM insight_ratingrollup WHERE level >= 4 AND NOT is_default
-                        GROUP BY day, unit_id, item_id, channel
+                        GROUP BY day, unit_id, window_id, item_id, channel
                     ) b
                 ) b CROSS JOIN (VALUES (true), (false)) AS s(closed)
             ) b
@@ -593,7 +594,9 @@ def write_rollups(org: Org, *, ratings: int, today: date, result: Generated) -> 
         )
         # the per-day case table, as the drain derives it from the fine one
         measures = [
-            m for m in case_fields if m not in ("id", "day", "unit_id", "item_id", "channel", "state")
+            m
+            for m in case_fields
+            if m not in ("id", "day", "unit_id", "window_id", "item_id", "channel", "state")
         ]
         cur.execute(
             f"INSERT INTO insight_casedayrollup (day, channel, state, {', '.join(measures)}) "
