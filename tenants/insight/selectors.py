@@ -87,18 +87,19 @@ class Scope:
         return any((self.unit, self.item, self.channel, self.item_type))
 
 
-def _dimension_filter(scope: Scope, *, window: bool = True, channel: bool = True) -> Q:
+def rollup_filter(scope: Scope) -> Q:
+    """The scope as a filter on any fine rollup (rating, transaction, case): the period, the unit's subtree by
+    handling unit or window, the item, its type, the channel."""
     q = Q(day__gte=scope.start, day__lte=scope.end)
     if scope.unit is not None:
         # the subtree's ids first: the rollups' (unit, day) and (window, day) indexes then apply
         ids = list(Unit.objects.filter(path__startswith=scope.unit.path).values_list("id", flat=True))
-        under = Q(unit_id__in=ids)
-        q &= (under | Q(window_id__in=ids)) if window else under
+        q &= Q(unit_id__in=ids) | Q(window_id__in=ids)
     if scope.item is not None:
         q &= Q(item=scope.item)
     if scope.item_type:
         q &= Q(item__item_type=scope.item_type)
-    if scope.channel and channel:
+    if scope.channel:
         q &= Q(channel=scope.channel)
     return q
 
@@ -109,7 +110,7 @@ def rating_rollups(scope: Scope) -> QuerySet:
     if not any((scope.unit, scope.item, scope.item_type)):
         rows = RatingDayRollup.objects.filter(day__gte=scope.start, day__lte=scope.end)
         return rows.filter(channel=scope.channel) if scope.channel else rows
-    return RatingRollup.objects.filter(_dimension_filter(scope))
+    return RatingRollup.objects.filter(rollup_filter(scope))
 
 
 def rating_hours(scope: Scope) -> QuerySet[RatingHourRollup] | None:
@@ -123,7 +124,7 @@ def rating_hours(scope: Scope) -> QuerySet[RatingHourRollup] | None:
 
 def transaction_rollups(scope: Scope) -> QuerySet[TransactionRollup]:
     """Fine transaction rollup rows in scope (every dimension)."""
-    return TransactionRollup.objects.filter(_dimension_filter(scope))
+    return TransactionRollup.objects.filter(rollup_filter(scope))
 
 
 def transaction_totals(scope: Scope) -> QuerySet:
@@ -136,7 +137,7 @@ def transaction_totals(scope: Scope) -> QuerySet:
 
 def case_rollups(scope: Scope) -> QuerySet[CaseRollup]:
     """Fine case rollup rows in scope (every dimension)."""
-    return CaseRollup.objects.filter(_dimension_filter(scope))
+    return CaseRollup.objects.filter(rollup_filter(scope))
 
 
 def case_totals(scope: Scope) -> QuerySet:

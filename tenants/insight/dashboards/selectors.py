@@ -30,12 +30,12 @@ from tenants.insight.selectors import (
     TRANSACTION_MEASURES,
     Indicator,
     Scope,
-    _dimension_filter,
     case_rollups,
     case_totals,
     indicators_from,
     rating_hours,
     rating_rollups,
+    rollup_filter,
     transaction_totals,
 )
 from tenants.organisation.models import Staff, Unit, UnitKind
@@ -263,7 +263,7 @@ def _subtree_rows(scope: Scope, targets: list[Unit]) -> list[Row]:
     by_id = {u.pk: u for u in targets}
     ratings: dict[int, dict] = {}
     grouped = (
-        RatingRollup.objects.filter(_dimension_filter(scope))
+        RatingRollup.objects.filter(rollup_filter(scope))
         .values("unit__path", "window__path")
         .annotate(**_RATING_COUNTS)
         .order_by()
@@ -311,7 +311,7 @@ def breakdown(scope: Scope, *, by: str, parent: Unit | None = None) -> list[Row]
         raise ValueError(f"unknown dimension {by!r}")
     column, code = _FLAT[by]
     grouped = (
-        RatingRollup.objects.filter(_dimension_filter(scope), **{f"{column}__isnull": False})
+        RatingRollup.objects.filter(rollup_filter(scope), **{f"{column}__isnull": False})
         .values(f"{column}_id", f"{column}__{code}", f"{column}__name")
         .annotate(**_RATING_COUNTS)
         .order_by()
@@ -394,7 +394,7 @@ def coverage(scope: Scope) -> Coverage:
     like; a unit counts as covered when anything in its subtree was rated), active staff and channels. Filters
     narrow both sides: the unit filter to its subtree (items: those it is responsible for, plus any rated in
     it), the item and item-type filters to those items, the channel filter to that channel."""
-    fine = RatingRollup.objects.filter(_dimension_filter(scope))
+    fine = RatingRollup.objects.filter(rollup_filter(scope))
     rated_items = set(fine.values_list("item_id", flat=True).distinct().order_by())
     rated_staff = set(
         fine.filter(staff__isnull=False).values_list("staff_id", flat=True).distinct().order_by()

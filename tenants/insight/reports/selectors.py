@@ -6,12 +6,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from tenants.cases.selectors import bad_review_cases
 from tenants.evaluations.models import ReasonTag
-from tenants.insight.models import CaseRollup, RatingRollup
+from tenants.insight.models import RatingRollup
 from tenants.insight.reports.models import Report, ReportSchedule, ReportStatus
 from tenants.insight.selectors import (
     CASE_MEASURES,
@@ -20,9 +20,11 @@ from tenants.insight.selectors import (
     TRANSACTION_MEASURES,
     Indicator,
     Scope,
+    case_rollups,
     indicators,
     rating_indicators,
     rating_rollups,
+    rollup_filter,
     transaction_rollups,
 )
 from tenants.organisation.models import Unit, UnitKind
@@ -118,7 +120,7 @@ def period_figures(scope: Scope) -> PeriodFigures:
     """The §10 indicators and the volumes behind them (ratings, bad reviews, transactions, cases)."""
     r = rating_rollups(scope).aggregate(**RATING_MEASURES)
     t = transaction_rollups(scope).aggregate(**TRANSACTION_MEASURES)
-    cases = CaseRollup.objects.filter(_subtree(scope)).aggregate(**CASE_MEASURES)
+    cases = case_rollups(scope).aggregate(**CASE_MEASURES)
     volumes = {
         "ratings": r["ratings"],
         "good": r["good"],
@@ -129,14 +131,6 @@ def period_figures(scope: Scope) -> PeriodFigures:
         "cases": cases["total"],
     }
     return PeriodFigures(scope=scope, indicators=indicators(scope), volumes=volumes)
-
-
-def _subtree(scope: Scope, *, window: bool = True) -> Q:
-    q = Q(day__gte=scope.start, day__lte=scope.end)
-    if scope.unit is not None:
-        under = Q(unit__path__startswith=scope.unit.path)
-        q &= (under | Q(window__path__startswith=scope.unit.path)) if window else under
-    return q
 
 
 def _ancestry(unit_ids: set[int]) -> dict[int, Unit]:
@@ -171,17 +165,12 @@ def breakdowns(scope: Scope, *, other: str = "—") -> tuple[list[BreakdownRow],
     unit). Each rating lands in one row of each table, so the rows add up to the whole; ratings with no such
     unit above them are in a row named `other`. Rows are ordered by volume."""
     rating_rows = list(
-        RatingRollup.objects.filter(_subtree(scope))
+        RatingRollup.objects.filter(rollup_filter(scope))
         .values("unit_id", "window_id")
         .annotate(**RATING_MEASURES)
         .order_by()
     )
-    case_rows = list(
-        CaseRollup.objects.filter(_subtree(scope))
-        .values("unit_id", "window_id")
-        .annotate(**CASE_MEASURES)
-        .order_by()
-    )
+    case_rows = list(case_rollups(scope).values("unit_id", "window_id").annotate(**CASE_MEASURES).order_by())
     ids = {r["unit_id"] for r in rating_rows + case_rows} | {
         r["window_id"] for r in rating_rows + case_rows if r["window_id"]
     }

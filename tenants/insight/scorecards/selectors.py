@@ -28,7 +28,7 @@ from tenants.cases.selectors import bad_review_cases, case_measures, overdue_q
 from tenants.evaluations.models import Channel, Evaluation, ReasonTag
 from tenants.insight.models import RatingRollup, TransactionRollup
 from tenants.insight.scorecards.fairness import MIN_SAMPLE, wilson_interval, wilson_lower_bound
-from tenants.insight.selectors import Indicator, Scope, _dimension_filter, rating_indicators
+from tenants.insight.selectors import Indicator, Scope, rating_indicators, rollup_filter
 from tenants.insight.services import day_bounds
 from tenants.organisation.models import Staff, Unit, UnitKind
 
@@ -147,7 +147,7 @@ _MEASURES = {
 
 
 def _rating_rows(scope: Scope, *, exclude_defaults: bool) -> QuerySet[RatingRollup]:
-    rows = RatingRollup.objects.filter(_dimension_filter(scope))
+    rows = RatingRollup.objects.filter(rollup_filter(scope))
     return rows.filter(is_default=False) if exclude_defaults else rows
 
 
@@ -449,7 +449,7 @@ def _case_filters(scope: Scope) -> Q:
 def _scorecard(kind: str, subject: Staff | Unit, scope: Scope, now: datetime | None) -> Scorecard:
     column = "staff" if kind == "staff" else "window"
     mine = {column: subject}
-    ratings = RatingRollup.objects.filter(_dimension_filter(scope), **mine)
+    ratings = RatingRollup.objects.filter(rollup_filter(scope), **mine)
     levels = dict.fromkeys(range(1, 6), 0)
     defaults = 0
     for level, is_default, count in (
@@ -495,7 +495,7 @@ def _scorecard(kind: str, subject: Staff | Unit, scope: Scope, now: datetime | N
     )
 
     per_item = (
-        TransactionRollup.objects.filter(_dimension_filter(scope), **mine)
+        TransactionRollup.objects.filter(rollup_filter(scope), **mine)
         .values("item_id")
         .annotate(t=Sum("transactions"), r=Sum("rated"))
         .order_by()
@@ -508,7 +508,7 @@ def _scorecard(kind: str, subject: Staff | Unit, scope: Scope, now: datetime | N
     )
     by_month = {
         row["month"]: row
-        for row in RatingRollup.objects.filter(_dimension_filter(trend_scope), **mine)
+        for row in RatingRollup.objects.filter(rollup_filter(trend_scope), **mine)
         .annotate(month=TruncMonth("day"))
         .values("month")
         .annotate(n=Sum("count"), good=Coalesce(Sum("count", filter=Q(level__lte=3)), 0))
@@ -552,7 +552,7 @@ def rankings_within(scope: Scope, *, level: str, **subject) -> list[RankRow]:
     (level="staff", window=…), with their figures in the scope (unranked: a breakdown, not a competition)."""
     column = f"{level}_id"
     rows = (
-        RatingRollup.objects.filter(_dimension_filter(scope), **subject)
+        RatingRollup.objects.filter(rollup_filter(scope), **subject)
         .filter(**{f"{column}__isnull": False})
         .values(column)
         .annotate(**_MEASURES)
@@ -607,7 +607,7 @@ class BadReviewWarning:
 
 def _bad_counts(scope: Scope, column: str) -> dict[int, int]:
     rows = (
-        RatingRollup.objects.filter(_dimension_filter(scope), level__gte=4, **{f"{column}__isnull": False})
+        RatingRollup.objects.filter(rollup_filter(scope), level__gte=4, **{f"{column}__isnull": False})
         .values(column)
         .annotate(bad=Sum("count"))
         .order_by()
