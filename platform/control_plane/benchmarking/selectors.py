@@ -31,7 +31,7 @@ from django.utils.functional import Promise
 from control_plane.benchmarking.models import MEASURES, PeerGroup, PublishedRanking
 from control_plane.benchmarking.regions import PROVINCES, province_of
 from tenants.evaluations.models import Channel
-from tenants.insight.scorecards.fairness import MIN_SAMPLE, wilson_interval
+from tenants.insight.scorecards.fairness import MIN_SAMPLE, RankMovement, wilson_interval
 from tenants.insight.selectors import INDICATORS
 from tenants.models import Tenant, TenantStatus
 
@@ -307,7 +307,7 @@ class _RateFigures:
 
 
 @dataclass
-class LeagueRow:
+class LeagueRow(RankMovement):
     tenant: PeerTenant
     numerator: int
     denominator: int
@@ -356,17 +356,6 @@ class LeagueRow:
     @property
     def high_percent(self) -> float | None:
         return _percent(self.high)
-
-    @property
-    def rank_change(self) -> int | None:
-        """Places gained since the previous period (positive: up); None without both ranks."""
-        if self.rank is None or self.previous_rank is None:
-            return None
-        return self.previous_rank - self.rank
-
-    @property
-    def places_moved(self) -> int:
-        return abs(self.rank_change or 0)
 
     # case mix
     @property

@@ -24,3 +24,18 @@ def wilson_lower_bound(successes: int, n: int, z: float = Z_95) -> float:
     """The lower end of the Wilson interval (0 when n is 0): the rate we are 97.5 % sure is exceeded."""
     interval = wilson_interval(successes, n, z)
     return 0.0 if interval is None else interval[0]
+
+
+class RankMovement:
+    """For a row with `rank` and `previous_rank` (None when unranked): its movement between two periods."""
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained since the previous period (positive: moved up); None without both ranks."""
+        if self.rank is None or self.previous_rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+    @property
+    def places_moved(self) -> int:
+        return abs(self.rank_change or 0)

@@ -27,7 +27,7 @@ from tenants.cases.models import Case, CaseState
 from tenants.cases.selectors import bad_review_cases, case_measures, overdue_q
 from tenants.evaluations.models import Channel, Evaluation, ReasonTag
 from tenants.insight.models import RatingRollup, TransactionRollup
-from tenants.insight.scorecards.fairness import MIN_SAMPLE, wilson_interval, wilson_lower_bound
+from tenants.insight.scorecards.fairness import MIN_SAMPLE, RankMovement, wilson_interval, wilson_lower_bound
 from tenants.insight.selectors import Indicator, Scope, rating_indicators, rollup_filter
 from tenants.insight.services import day_bounds
 from tenants.organisation.models import Staff, Unit, UnitKind
@@ -76,7 +76,7 @@ def previous_period(scope: Scope) -> Scope:
 
 # --- rankings ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class RankRow:
+class RankRow(RankMovement):
     """One entity's good-review rate with its Wilson 95 % interval and rank. `rank` is None when the sample is
     below the minimum (样本不足); `previous_rank` is the rank in the previous period of equal length (None when
     it was not ranked then)."""
@@ -110,17 +110,6 @@ class RankRow:
     @property
     def high(self) -> float | None:
         return None if self.interval is None else self.interval[1]
-
-    @property
-    def rank_change(self) -> int | None:
-        """Places gained since the previous period (positive: moved up); None without both ranks."""
-        if self.rank is None or self.previous_rank is None:
-            return None
-        return self.previous_rank - self.rank
-
-    @property
-    def places_moved(self) -> int:
-        return abs(self.rank_change or 0)
 
     @property
     def percent(self) -> float | None:
