@@ -144,7 +144,7 @@ def _case_payloads(ids: list[int]) -> dict[int, dict]:
 def _day_payloads(ordinals: list[int]) -> dict[int, dict]:
     """The tenant's own figures for each day, from its rollups (tenants.insight)."""
     from tenants.insight.models import (
-        CaseRollup,
+        CaseDayRollup,
         RatingDayRollup,
         TransactionDayRollup,
         TransactionRollup,
@@ -173,7 +173,7 @@ def _day_payloads(ordinals: list[int]) -> dict[int, dict]:
     )
     for row in immediate:
         figures[row["day"]]["immediate"] = row["n"]
-    for row in CaseRollup.objects.filter(day__in=days).values("day").annotate(**CASE_MEASURES):
+    for row in CaseDayRollup.objects.filter(day__in=days).values("day").annotate(**CASE_MEASURES):
         figures[row.pop("day")].update(row)
     return {d.toordinal(): {"day": d.isoformat(), **f, "_day": d} for d, f in figures.items()}
 
