@@ -9,6 +9,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("console/", include("control_plane.console.urls")),
     path("benchmarking/", include("control_plane.benchmarking.urls")),
+    path("billing/", include("billing.urls_public")),  # Stripe webhook, national staff billing views
+    path("reseller/", include("billing.resellers.urls")),  # the reseller console
+    path("themes/", include("themes.urls_public")),  # platform and reseller themes, previews
     path("", include("control_plane.onboarding.urls")),  # the public site's sign-up and progress pages
     path("api/national/v1/", include("api.urls_national")),
     *common_urlpatterns(schema_urlconf="config.urls_public"),

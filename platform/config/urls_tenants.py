@@ -11,6 +11,9 @@ urlpatterns = [
     path("settings/api-keys/", account_views.api_keys, name="api-keys-page"),
     path("settings/api-keys/<int:pk>/revoke", account_views.api_key_revoke_view, name="api-key-revoke-page"),
     path("settings/branding/", theme_views.branding, name="branding"),
+    path("settings/theme/", include("themes.urls_tenant")),  # theme fields, preview, publishing
+    path("settings/domains/", include("themes.domains.urls")),  # custom domain and its verification
+    path("billing/", include("billing.urls_tenant")),  # plan, usage, checkout, invoices
     path("settings/calendar/", include("tenants.workcalendar.urls")),
     path("settings/cases/", include("tenants.cases.urls_settings")),
     path("catalog/", include("tenants.catalog.urls")),

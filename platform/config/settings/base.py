@@ -32,7 +32,9 @@ SHARED_APPS = [
     "control_plane.console",
     "control_plane.benchmarking",
     "billing",
+    "billing.resellers",
     "themes",
+    "themes.domains",
     # both schemas: each holds its own users, keys, sessions and audit trail
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -123,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "themes.context_processors.theme",
+                "billing.context_processors.billing",
             ],
         },
     },
@@ -354,3 +357,13 @@ NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=100_000)
 EXPORT_FILE_DAYS = env.int("EXPORT_FILE_DAYS", default=7)
+
+# --- billing (billing/): Stripe behind one seam. Without STRIPE_API_KEY billing is disabled and every tenant
+# is on BILLING_DEFAULT_PLAN (the UI says so).
+STRIPE_API_KEY = env("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # tests point the library at recorded responses
+BILLING_DEFAULT_PLAN = env("BILLING_DEFAULT_PLAN", default="flagship")
+BILLING_TRIAL_PLAN = env("BILLING_TRIAL_PLAN", default="standard")
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)  # past_due: banners, everything works
+BILLING_RETENTION_DAYS = env.int("BILLING_RETENTION_DAYS", default=90)  # cancelled → archived after this
