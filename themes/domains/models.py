@@ -1,6 +1,7 @@
 """A tenant's claim on a custom domain: routed to the tenant (a django-tenants Domain row) only once verified."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,14 +11,31 @@ class VerificationMethod(models.TextChoices):
 
 
 class DomainClaim(models.Model):
+    # Public schema, one row per name across all tenants: a name is claimed by one tenant at a time.
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="domain_claims")
     domain = models.CharField(_("domain"), max_length=253, unique=True)
     method = models.CharField(_("verification method"), max_length=16, choices=VerificationMethod.choices)
     token = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Start of the current unverified stretch (creation, or the moment a verified claim was un-routed): the
+    # periodic re-check tries pending claims for DOMAINS_PENDING_DAYS from here.
+    pending_since = models.DateTimeField(default=timezone.now)
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    # The last check's failure as a code of themes/domains/verify.py (rendered in the reader's language) and
+    # its parameters; empty after a successful check.
     last_error = models.CharField(max_length=300, blank=True)
+    last_error_params = models.JSONField(default=dict, blank=True)
+    # Consecutive failed re-checks of a verified claim; DOMAINS_UNROUTE_AFTER_FAILURES of them un-route it.
+    failures = models.PositiveSmallIntegerField(default=0)
     verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain"]
+        indexes = [models.Index(fields=["verified_at", "last_checked_at"], name="domainclaim_recheck")]
 
     def __str__(self) -> str:
         return self.domain
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
