@@ -163,6 +163,7 @@ class StripeEvent(models.Model):
     last_error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # failed: when the sweep retries it
 
     class Meta:
         indexes = [models.Index(fields=["status", "received_at"], name="stripe_event_status")]
