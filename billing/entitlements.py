@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tenants.utils import schema_context
 
 from billing.models import Plan, Subscription, SubscriptionStatus
 
@@ -33,13 +35,48 @@ SWITCHES = {
 UPGRADE_PATH = "/billing/"
 
 
-class EntitlementExceeded(ValidationError):
-    """Raised by `entitlement_check`; its message names the limit and the upgrade path."""
+class LimitMessage(str):
+    """The text of a refusal. Plain text everywhere (API problems, import job messages, logs); in a template it
+    renders with a link to the upgrade path (`__html__`, which Django's escaping honours), so every page that
+    shows a service's ValidationError on its form links to the billing page without knowing about billing."""
 
-    def __init__(self, message: str, *, feature: str, limit: int | None):
-        super().__init__(message, code="entitlement")
+    def __str__(self) -> str:  # str() keeps the subclass (as SafeString does), so forms pass it on intact
+        return self
+
+    def __html__(self) -> str:
+        return format_html(
+            '{} <a class="upgrade-link" href="{}">{}</a>',
+            str.__str__(self),
+            UPGRADE_PATH,
+            _("See the plans and upgrade"),
+        )
+
+
+class EntitlementExceeded(ValidationError):
+    """Raised by `entitlement_check`; its message names the limit, the plan and the upgrade path.
+
+    Shaped as a non-field error ({"__all__": [message]}) so that views reading `message_dict` and views
+    reading `messages` both show it at the top of their form. `code` is "entitlement"."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        feature: str,
+        limit: int | None,
+        plan: Plan | None = None,
+        used: int | None = None,
+    ):
+        super().__init__({NON_FIELD_ERRORS: [ValidationError(LimitMessage(message), code="entitlement")]})
+        self.code = "entitlement"
         self.feature = feature
         self.limit = limit
+        self.plan = plan
+        self.used = used
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self.messages[0])
 
 
 @dataclass(frozen=True)
@@ -90,34 +127,72 @@ def entitlements_for(tenant) -> Entitlements:
     return Entitlements(plan=subscription.plan, billing_enabled=True, status=subscription.status)
 
 
+def support_email_suffix() -> str:
+    from control_plane.console.gate import SUPPORT_EMAIL_DOMAIN
+
+    return f"@{SUPPORT_EMAIL_DOMAIN}"
+
+
+def takes_no_seat(email: str) -> bool:
+    """Platform support's read-only accounts (support-<grant>@support.invalid) take no staff seat."""
+    return email.lower().endswith(support_email_suffix())
+
+
 def usage_count(feature: str) -> int:
     """How much of a counted feature the current tenant schema uses (called inside the tenant's schema)."""
-    from tenants.accounts.models import User
-    from tenants.accounts.roles import MACHINE_ROLES
-    from tenants.organisation.models import Device, Unit, UnitKind
+    from tenants.accounts.models import ApiKey, User
+    from tenants.accounts.roles import MACHINE_ROLES, Role
+    from tenants.organisation.models import Unit, UnitKind
 
     if feature == "halls":
         return Unit.objects.filter(kind=UnitKind.HALL, active=True).count()
     if feature == "windows":
         return Unit.objects.filter(kind=UnitKind.WINDOW, active=True).count()
     if feature == "devices":
-        return Device.objects.filter(api_key__revoked_at__isnull=True).count()
+        # Every live device key: the registered devices' keys and any device key made on the API keys page
+        # (a kiosk rates like a pad), so the limit cannot be side-stepped by making keys by hand.
+        return ApiKey.objects.filter(role=Role.DEVICE, revoked_at__isnull=True).count()
     if feature == "staff":
         return (
             User.objects.filter(is_active=True)
             .exclude(role__in=MACHINE_ROLES)
-            .exclude(email__endswith="@support.invalid")
+            .exclude(email__endswith=support_email_suffix())
             .count()
         )
     raise KeyError(feature)
 
 
-def entitlement_check(*, tenant=None, feature: str, adding: int = 1) -> None:
-    """Refuse (EntitlementExceeded) what the tenant's plan does not allow; `adding` more of a counted feature.
+def _tenant_of(tenant):
+    """The Tenant row to check: the given one or the connection's. None on the control plane. Inside
+    `schema_context` the connection holds a stand-in without a primary key; the row is looked up by schema."""
+    from tenants.models import Tenant
 
-    `tenant` defaults to the connection's current tenant. Raises nothing on the control plane."""
     tenant = tenant if tenant is not None else getattr(connection, "tenant", None)
-    if tenant is None or getattr(tenant, "schema_name", "public") == "public":
+    schema = getattr(tenant, "schema_name", "public")
+    if tenant is None or schema == "public":
+        return None
+    if not isinstance(tenant, Tenant):
+        tenant = Tenant.objects.filter(schema_name=schema).first()
+    return tenant
+
+
+def _used(tenant, feature: str) -> int:
+    if connection.schema_name == tenant.schema_name:
+        return usage_count(feature)
+    with schema_context(tenant.schema_name):
+        return usage_count(feature)
+
+
+def entitlement_check(*, tenant=None, feature: str, adding: int = 1) -> None:
+    """Refuse (EntitlementExceeded) what the tenant's plan does not allow; `adding` more of a counted feature
+    (a whole import batch at once). A switch (api, reports, portal, national_feed) ignores `adding`.
+
+    `tenant` defaults to the connection's current tenant. Raises nothing on the control plane. Never called on
+    the evaluation intake path or in the closed loop: citizens can always rate."""
+    if feature not in COUNTED and feature not in SWITCHES:
+        raise KeyError(feature)
+    tenant = _tenant_of(tenant)
+    if tenant is None:
         return
     entitlements = entitlements_for(tenant)
     plan = entitlements.plan
@@ -129,24 +204,38 @@ def entitlement_check(*, tenant=None, feature: str, adding: int = 1) -> None:
             % {"plan": plan.name, "feature": SWITCHES[feature][1], "path": UPGRADE_PATH},
             feature=feature,
             limit=None,
+            plan=plan,
         )
     limit = entitlements.limit(feature)
-    if limit is None:
+    if limit is None or adding <= 0:
         return
-    used = usage_count(feature)
+    used = _used(tenant, feature)
     if used + adding > limit:
         raise EntitlementExceeded(
             _(
-                "Your plan (%(plan)s) allows %(limit)d %(feature)s and %(used)d are in use. "
-                "Upgrade at %(path)s to add more."
+                "Your plan (%(plan)s) allows %(limit)d %(feature)s and %(used)d are in use; "
+                "%(adding)d more would go over it. Upgrade at %(path)s to add more."
             )
             % {
                 "plan": plan.name,
                 "limit": limit,
                 "feature": COUNTED[feature][1],
                 "used": used,
+                "adding": adding,
                 "path": UPGRADE_PATH,
             },
             feature=feature,
             limit=limit,
+            plan=plan,
+            used=used,
         )
+
+
+def entitlement_allowed(*, tenant=None, feature: str, adding: int = 1) -> bool:
+    """`entitlement_check` as a yes/no, for the places that leave something out rather than refuse (the
+    portal's pages, the national feed relay, scheduled reports)."""
+    try:
+        entitlement_check(tenant=tenant, feature=feature, adding=adding)
+    except EntitlementExceeded:
+        return False
+    return True

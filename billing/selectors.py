@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django_tenants.utils import tenant_context
 
 from billing.entitlements import COUNTED, SWITCHES, entitlements_for, usage_count
@@ -57,6 +58,21 @@ def entitlement_usage(tenant) -> list[FeatureUsage]:
     return rows
 
 
+def plans_all() -> QuerySet[Plan]:
+    """Every plan in display order, with how many subscriptions are on it (`tenant_count`)."""
+    return Plan.objects.annotate(tenant_count=Count("subscriptions")).order_by("sort_order", "code")
+
+
 def plans_public() -> QuerySet[Plan]:
     """The plans shown on the public product page, in their display order."""
     return Plan.objects.filter(is_public=True).order_by("sort_order", "code")
+
+
+def price_yuan(fen: int | Decimal) -> str:
+    """A price kept in fen, shown in yuan: ¥9,800, ¥9,800.50, ¥0.005 (half a fen per rating)."""
+    yuan = Decimal(fen) / 100
+    if yuan == yuan.to_integral_value():
+        return f"¥{int(yuan):,}"
+    if yuan >= 1:
+        return f"¥{yuan:,.2f}"
+    return f"¥{yuan.normalize():f}"
