@@ -1,9 +1,12 @@
 """Evaluation capture API: ratings (single and bulk), transactions, and the reads integrators need."""
 
+import json
 import threading
 import time
 
+from django.core.exceptions import ValidationError as DomainValidationError
 from django.db import connection
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -11,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import KEYWORD, ApiKeyPrincipal
 from api.intake_parse import rating_from_json
 from api.permissions import require
 from api.serializers_capture import (
@@ -27,7 +31,8 @@ from api.serializers_capture import (
     TransactionSerializer,
     UnitSerializer,
 )
-from tenants.accounts.roles import Perm, Role
+from tenants.accounts.roles import Perm, Role, has_permission
+from tenants.accounts.services import api_key_authenticate
 from tenants.cases.selectors import case_ids_for_evaluations
 from tenants.catalog.models import ServiceItem
 from tenants.evaluations.models import SCALE_WORDS, Transaction
@@ -48,7 +53,10 @@ _device_cache: dict[tuple[str, int], tuple[float, Device | None]] = {}
 
 def _device_of(request) -> Device | None:
     """The rating device bound to the calling key (with its window and hall), if it is a device key."""
-    api_key = getattr(request.user, "api_key", None)
+    return _device_of_key(getattr(request.user, "api_key", None))
+
+
+def _device_of_key(api_key) -> Device | None:
     if api_key is None or api_key.role != Role.DEVICE:
         return None
     cache_key = (connection.schema_name, api_key.pk)
@@ -79,10 +87,57 @@ def _created_body(evaluation, supersedes, transaction_number: str, case_id: int 
     }
 
 
+QUICK_MAX_BODY_BYTES = 16 * 1024  # a plain rating is a few hundred bytes; anything bigger takes DRF's path
+
+
 class EvaluationCreateView(APIView):
-    """Accept one rating. 201 is sent only after the row is committed."""
+    """Accept one rating. 201 is sent only after the row is committed.
+
+    Most ratings are a machine key posting a plain, valid rating; `_quick` serves those without DRF's request
+    wrapping, content negotiation and serializers (they cost more than storing the rating) — same key check,
+    permission, throttle, parsing (api.intake_parse), service and response body. Whatever it does not take
+    completely (no key, another content type, a body the quick reader does not accept, a refused rating) goes
+    through DRF as before, which words every error; nothing is written before it hands over."""
 
     permission_classes = [require(Perm.SUBMIT_EVALUATIONS)]
+
+    def dispatch(self, request, *args, **kwargs):
+        response = self._quick(request) if request.method == "POST" else None
+        return response if response is not None else super().dispatch(request, *args, **kwargs)
+
+    def _quick(self, request) -> HttpResponse | None:
+        header = request.headers.get("Authorization", "")
+        length = request.META.get("CONTENT_LENGTH", "")
+        accept = request.META.get("HTTP_ACCEPT", "*/*")
+        if (
+            not header.startswith(KEYWORD + " ")
+            or request.content_type != "application/json"
+            or not (length.isdigit() and int(length) <= QUICK_MAX_BODY_BYTES)
+            or not ("json" in accept or "*/*" in accept)
+        ):
+            return None
+        key = api_key_authenticate(header[len(KEYWORD) + 1 :].strip())
+        if key is None or not has_permission(key.role, Perm.SUBMIT_EVALUATIONS):
+            return None
+        request.user = principal = ApiKeyPrincipal(api_key=key)
+        if not all(throttle().allow_request(request, self) for throttle in self.throttle_classes):
+            return None  # DRF's path answers 429 (this request is counted twice: it is over the limit anyway)
+        try:
+            data = rating_from_json(json.loads(request.body), keyed=False)
+        except ValueError:
+            return None
+        if data is None:
+            return None
+        try:
+            result = evaluation_submit(actor=principal.actor, data=data, device=_device_of_key(key))
+        except DomainValidationError:
+            return None  # refused before anything was written; DRF's path words the problem
+        body = _serializers().created_out.to_representation(_created_result_body(result, data))
+        return HttpResponse(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            status=status.HTTP_201_CREATED,
+            content_type="application/json",
+        )
 
     @extend_schema(
         request=EvaluationCreateSerializer,
@@ -95,11 +150,15 @@ class EvaluationCreateView(APIView):
         if data is None:
             data = EvaluationInput(**single.create_in.run_validation(request.data))
         result = evaluation_submit(actor=request.user.actor, data=data, device=_device_of(request))
-        case_id = result.case_id
-        if not result.created and case_id is None:  # a retry: the case the first submission opened
-            case_id = case_ids_for_evaluations([result.evaluation]).get(result.evaluation.pk)
-        body = _created_body(result.evaluation, result.supersedes, data.transaction, case_id)
+        body = _created_result_body(result, data)
         return Response(single.created_out.to_representation(body), status=status.HTTP_201_CREATED)
+
+
+def _created_result_body(result, data) -> dict:
+    case_id = result.case_id
+    if not result.created and case_id is None:  # a retry: the case the first submission opened
+        case_id = case_ids_for_evaluations([result.evaluation]).get(result.evaluation.pk)
+    return _created_body(result.evaluation, result.supersedes, data.transaction, case_id)
 
 
 _per_thread = threading.local()

@@ -1,5 +1,6 @@
 """POST /api/v1/evaluations and /bulk: every channel's intake, its rules and its refusals."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from api.views.capture import QUICK_MAX_BODY_BYTES
 from tenants.evaluations.models import Evaluation, Transaction
 from tests.conftest import PASSWORD, host_client, key_client, make_key
 
@@ -240,6 +242,25 @@ def test_single_rating_query_count_is_pinned(world, device, django_assert_max_nu
     # number taken: inline codes, upsert-and-lock, lock, current rating, supersede, insert, its open case.
     with django_assert_max_num_queries(13):
         assert post(device, rating(transaction="PINNED", level=2)).json()["revision"] == 2
+
+
+def test_a_plain_rating_skips_drf_and_is_answered_exactly_as_drf_answers(world, device):
+    # given the same rating twice: as sent (the quick path) and padded past the quick path's size (DRF's path)
+    quick = post(device, rating(transaction="SHAPE-QUICK", level=2, reason_tags=[]))
+    padded = json.dumps(rating(transaction="SHAPE-DRF", level=2)) + " " * (QUICK_MAX_BODY_BYTES + 1)
+    drf = device.post("/api/v1/evaluations", padded, content_type="application/json")
+    # then both are stored and answered with the same body, but only DRF's answer carries its `Allow` header
+    assert quick.status_code == drf.status_code == 201
+    assert "Allow" not in quick and "Allow" in drf
+    assert quick["Content-Type"] == drf["Content-Type"] == "application/json"
+    varying = {"id", "transaction", "rated_at"}
+    assert {k: v for k, v in quick.json().items() if k not in varying} == {
+        k: v for k, v in drf.json().items() if k not in varying
+    }
+    assert quick.json()["rated_at"][-6:] == drf.json()["rated_at"][-6:] == "+08:00"
+    with schema_context(world.info.schema):
+        stored = Evaluation.objects.get(pk=quick.json()["id"])
+    assert (stored.level, stored.transaction.number, stored.device) == (2, "SHAPE-QUICK", world.device)
 
 
 def test_the_one_statement_path_leaves_refusals_and_revisions_to_the_general_path(world, device):

@@ -139,6 +139,14 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# psycopg prepares a server-bound statement after this many executions on a connection. Django binds on the
+# client, so only what binds on the server is prepared: the single-rating intake statement, whose planning costs
+# more than its execution (tenants/evaluations/intake_fast.py). Empty disables it (a transaction-mode pooler
+# older than PgBouncer 1.21 cannot keep prepared statements).
+_prepare_threshold = env("DB_PREPARE_THRESHOLD", default="0")
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    int(_prepare_threshold) if _prepare_threshold != "" else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
