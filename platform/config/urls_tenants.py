@@ -5,6 +5,7 @@ from django.urls import include, path
 from config.urls_common import common_urlpatterns
 from tenants.accounts import views as account_views
 from themes import views as theme_views
+from themes.domains import views as domain_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("settings/branding/", theme_views.branding, name="branding"),
     path("settings/theme/", include("themes.urls_tenant")),  # theme fields, preview, publishing
     path("settings/domains/", include("themes.domains.urls")),  # custom domain and its verification
+    path(".well-known/haochaping-verify.txt", domain_views.token_file, name="domain-token"),  # re-checks
     path("billing/", include("billing.urls_tenant")),  # plan, usage, checkout, invoices
     path("settings/calendar/", include("tenants.workcalendar.urls")),
     path("settings/cases/", include("tenants.cases.urls_settings")),

@@ -1,5 +1,8 @@
 """A tenant's claim on a custom domain: routed to the tenant (a django-tenants Domain row) only once verified."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,3 +42,9 @@ class DomainClaim(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    def is_lapsed(self, now) -> bool:
+        """Unverified past its retry period: no longer re-tried, and the name is free for other tenants."""
+        return self.verified_at is None and self.pending_since < now - timedelta(
+            days=settings.DOMAINS_PENDING_DAYS
+        )

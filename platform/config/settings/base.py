@@ -19,7 +19,11 @@ if SERVICES_ENV_FILE.exists():
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", ".localhost", "127.0.0.1"])
+# The host check is the tenant middleware (tenants/middleware.py, first after the health probes): it serves only
+# hosts that are a tenants.Domain row (platform subdomains, verified custom domains) and answers 404 to any other
+# before a view runs. So Django accepts any well-formed host; narrowing this list turns custom domains off
+# (themes/domains/README.md).
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
 BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
 PORT = env.int("PORT", default=8000)
 
@@ -278,6 +282,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "control_plane.console.tasks.support_grants_expire_everywhere",
         "schedule": 60.0,
     },
+    # billing: Stripe events whose processing failed (or was never enqueued) retried; dunning (past due beyond
+    # the grace period → unpaid, cancelled beyond retention → archived); last month's usage for metered prices
+    "billing-events-sweep": {"task": "billing.tasks.stripe_events_sweep", "schedule": 300.0},
+    "billing-dunning": {"task": "billing.tasks.dunning_advance_everywhere", "schedule": 3600.0},
+    "billing-usage-report": {"task": "billing.tasks.usage_report_everywhere", "schedule": 21600.0},
+    # custom domains: pending claims re-tried, verified ones re-checked daily (themes/domains/README.md)
+    "domains-recheck": {"task": "themes.domains.tasks.domain_claims_recheck_everywhere", "schedule": 600.0},
 }
 # Failure drills only (tests kill the relay while it waits here, before its commit). Always 0 in production.
 FEED_APPEND_PAUSE_SECONDS = env.float("FEED_APPEND_PAUSE_SECONDS", default=0.0)
@@ -375,3 +386,18 @@ BILLING_DEFAULT_PLAN = env("BILLING_DEFAULT_PLAN", default="flagship")
 BILLING_TRIAL_PLAN = env("BILLING_TRIAL_PLAN", default="standard")
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)  # past_due: banners, everything works
 BILLING_RETENTION_DAYS = env.int("BILLING_RETENTION_DAYS", default=90)  # cancelled → archived after this
+BILLING_DAYS_UNTIL_DUE = env.int("BILLING_DAYS_UNTIL_DUE", default=30)  # invoices paid by bank transfer
+BILLING_EVENT_MAX_ATTEMPTS = env.int("BILLING_EVENT_MAX_ATTEMPTS", default=8)  # then left "failed" for staff
+STRIPE_METER_EVENT_NAME = env("STRIPE_METER_EVENT_NAME", default="ratings")  # the meter of metered prices
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)  # seconds a signature stays valid
+
+# --- custom domains (themes/domains/README.md): a tenant's own host name, routed once proven by DNS or HTTP.
+DOMAINS_DNS_NAMESERVERS = env.list("DOMAINS_DNS_NAMESERVERS", default=[])  # "ip" or "ip:port"; empty = system's
+DOMAINS_DNS_TIMEOUT = env.float("DOMAINS_DNS_TIMEOUT", default=5.0)
+DOMAINS_HTTP_TIMEOUT = env.float("DOMAINS_HTTP_TIMEOUT", default=5.0)
+# {"name": "ip:port"}: where the HTTP check connects for a name instead of resolving it (tests, split DNS).
+DOMAINS_HTTP_CONNECT = env.dict("DOMAINS_HTTP_CONNECT", default={})
+DOMAINS_PENDING_DAYS = env.int("DOMAINS_PENDING_DAYS", default=7)  # pending claims are re-tried this long
+DOMAINS_UNROUTE_AFTER_FAILURES = env.int("DOMAINS_UNROUTE_AFTER_FAILURES", default=3)  # daily re-checks
+DOMAINS_MAX_PER_TENANT = env.int("DOMAINS_MAX_PER_TENANT", default=5)
