@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from billing.models import Reseller
 from control_plane.onboarding.models import SIGNUP_KINDS
 from tenants.models import TenantKind
 
@@ -47,8 +48,24 @@ class ApplicationForm(forms.Form):
         label=_("Contact e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
+    reseller = forms.ModelChoiceField(
+        label=_("Reseller (optional)"),
+        queryset=Reseller.objects.none(),
+        required=False,
+        empty_label=_("None: the national team reviews the application"),
+        help_text=_(
+            "If a reseller sells you the service, choose it: its staff review your application and support "
+            "your workspace."
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        resellers = Reseller.objects.filter(is_active=True).order_by("name")
+        if resellers.exists():
+            self.fields["reseller"].queryset = resellers
+        else:  # nothing to choose from: no field
+            del self.fields["reseller"]
         self.fields["slug"].help_text = _(
             "2–30 lowercase letters and digits, starting with a letter. It becomes your address, e.g. "
             "szgov.%(domain)s."

@@ -79,6 +79,16 @@ class SignupRequest(models.Model):
         related_name="+",
         verbose_name=_("tenant"),
     )
+    # The reseller the organisation chose (or whose staff applied for it): its staff review it, and the tenant
+    # is provisioned as that reseller's customer (billing.resellers).
+    reseller = models.ForeignKey(
+        "billing.Reseller",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signup_requests",
+        verbose_name=_("reseller"),
+    )
     # Links sent outside a request (the invitation) are built from the address the application came in on.
     site_url = models.CharField(max_length=200, blank=True)
     language = models.CharField(max_length=16, blank=True)

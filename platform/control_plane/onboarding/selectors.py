@@ -2,22 +2,28 @@
 
 from django.db.models import QuerySet
 
+from billing.resellers.selectors import reseller_of
 from control_plane.onboarding.models import SignupRequest, SignupStatus, SignupStep
 from tenants.accounts.roles import Perm, has_permission
 
 
 def may_review(user) -> bool:
-    """Who decides applications. National staff decide all of them.
-
-    Seam for the commerce issue: reseller staff will decide the applications that came through their
-    reseller (a `reseller` on SignupRequest); extend this and `reviewable_requests` together."""
-    return bool(user.is_authenticated and has_permission(getattr(user, "role", ""), Perm.MANAGE_TENANTS))
+    """Who decides applications: national staff decide all of them, a reseller's staff those that chose their
+    reseller (see `reviewable_requests`)."""
+    if not user.is_authenticated:
+        return False
+    return has_permission(getattr(user, "role", ""), Perm.MANAGE_TENANTS) or reseller_of(user) is not None
 
 
 def reviewable_requests(user, *, status: str | None = None) -> QuerySet[SignupRequest]:
-    if not may_review(user):
+    if not user.is_authenticated:
         return SignupRequest.objects.none()
-    requests = SignupRequest.objects.select_related("requester", "tenant")
+    requests = SignupRequest.objects.select_related("requester", "tenant", "reseller")
+    if not has_permission(getattr(user, "role", ""), Perm.MANAGE_TENANTS):
+        reseller = reseller_of(user)
+        if reseller is None:
+            return SignupRequest.objects.none()
+        requests = requests.filter(reseller=reseller)
     if status:
         requests = requests.filter(status=status)
     return requests.order_by("-created_at", "-id")
@@ -34,8 +40,10 @@ def signup_request_visible(user, pk: int) -> SignupRequest | None:
     if not user.is_authenticated:
         return None
     signup = SignupRequest.objects.select_related("requester", "tenant").filter(pk=pk).first()
-    if signup is None or (signup.requester_id != user.pk and not may_review(user)):
+    if signup is None:
         return None
+    if signup.requester_id != user.pk and not reviewable_requests(user).filter(pk=pk).exists():
+        return None  # a reseller's staff see only the applications that chose their reseller
     return signup
 
 

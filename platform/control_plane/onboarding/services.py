@@ -247,6 +247,7 @@ def _provision(signup: SignupRequest) -> None:
                 kind=signup.kind,
                 region_code=signup.region_code,
                 admin_email=admin_email,
+                reseller=signup.reseller,
                 status=TenantStatus.TRIAL,
             )
             tenant, token = result.tenant, None
@@ -261,6 +262,10 @@ def _provision(signup: SignupRequest) -> None:
                     )
                     link = tenant_link(signup, invitation_path(token))
             connection.set_schema_to_public()
+            if tenant.reseller_id is not None:  # the reseller's customer: who pays (wholesale or direct)
+                from billing.resellers.services import reseller_subscription_start
+
+                reseller_subscription_start(actor=actor, tenant=tenant)
             SignupRequest.objects.filter(pk=signup.pk).update(tenant=tenant)
             audit_record(
                 actor=actor,

@@ -101,6 +101,19 @@ def requester_limit_error(requester, *, exclude_request_id: int | None = None) -
     ) % {"n": limit}
 
 
+def chosen_reseller(value):
+    """The active reseller an application names (an instance or its id), or None."""
+    from billing.models import Reseller
+
+    if value in (None, ""):
+        return None
+    pk = value.pk if isinstance(value, Reseller) else value
+    try:
+        return Reseller.objects.filter(pk=int(pk), is_active=True).first()
+    except (TypeError, ValueError):
+        return None
+
+
 def application_validate(*, requester, data: dict) -> dict:
     """Cleaned values, or a ValidationError naming the fields (the whole application under None)."""
     errors: dict[str, list[str]] = {}
@@ -152,6 +165,9 @@ def application_validate(*, requester, data: dict) -> dict:
     email = cleaned["contact_email"]
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
         errors.setdefault("contact_email", []).append(_("Enter a valid e-mail address."))
+    cleaned["reseller"] = chosen_reseller(data.get("reseller"))
+    if data.get("reseller") not in (None, "") and cleaned["reseller"] is None:
+        errors.setdefault("reseller", []).append(_("Choose one of the resellers listed, or none."))
     if errors:
         raise ValidationError(errors)
     return cleaned
