@@ -82,6 +82,8 @@ class Perm:
     EXPORT_DATA = "data.export"
     MANAGE_PORTAL = "portal.manage"
 
+    # commerce: a reseller's staff use its console (its own tenants, sign-ups and statements only)
+    USE_RESELLER_CONSOLE = "reseller.console"
 
 PERMISSION_LABELS = {
     Perm.VIEW_ACCOUNT: _("See your own account"),
@@ -116,6 +118,7 @@ PERMISSION_LABELS = {
     Perm.MANAGE_PORTAL: _("Configure the public disclosure portal"),
 }
 
+    Perm.USE_RESELLER_CONSOLE: _("Use the reseller console (own tenants, sign-ups and statements)"),
 _STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUATIONS})
 _INSIGHT_READ = frozenset({Perm.VIEW_INSIGHT, Perm.READ_INDICATORS})
 
@@ -186,7 +189,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     # Not VIEW_NATIONAL: a reseller sees only its own customers (a reseller console, commerce issue).
-    Role.RESELLER_STAFF: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_TENANTS}),
+    Role.RESELLER_STAFF: frozenset({Perm.VIEW_ACCOUNT, Perm.VIEW_TENANTS, Perm.USE_RESELLER_CONSOLE}),
     Role.NATIONAL_FEED: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_NATIONAL_FEED}),
 }
 
