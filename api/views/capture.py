@@ -87,6 +87,7 @@ def _created_body(evaluation, supersedes, transaction_number: str, case_id: int 
     }
 
 
+_RATED_AT = serializers.DateTimeField()  # as EvaluationCreatedSerializer writes it
 QUICK_MAX_BODY_BYTES = 16 * 1024  # a plain rating is a few hundred bytes; anything bigger takes DRF's path
 
 
@@ -132,7 +133,8 @@ class EvaluationCreateView(APIView):
             result = evaluation_submit(actor=principal.actor, data=data, device=_device_of_key(key))
         except DomainValidationError:
             return None  # refused before anything was written; DRF's path words the problem
-        body = _serializers().created_out.to_representation(_created_result_body(result, data))
+        body = _created_result_body(result, data)
+        body["rated_at"] = _RATED_AT.to_representation(body["rated_at"])  # all else is plain values already
         return HttpResponse(
             json.dumps(body, ensure_ascii=False, separators=(",", ":")),
             status=status.HTTP_201_CREATED,

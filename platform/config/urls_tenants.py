@@ -9,6 +9,7 @@ from themes.domains import views as domain_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("api/v1/", include("api.urls_tenant")),  # first: the hot path (rating intake) resolves at once
     path("settings/api-keys/", account_views.api_keys, name="api-keys-page"),
     path("settings/api-keys/<int:pk>/revoke", account_views.api_key_revoke_view, name="api-key-revoke-page"),
     path("settings/branding/", theme_views.branding, name="branding"),
@@ -37,6 +38,5 @@ urlpatterns = [
     path("portal/", include("tenants.portal.urls")),  # public: no sign-in, no personal data
     path("", include("tenants.channels.urls")),  # citizen-facing: device page, QR, mobile page, widget
     path("", include("tenants.cases.urls_public")),  # citizen-facing: the evaluator's case status page
-    path("api/v1/", include("api.urls_tenant")),
     *common_urlpatterns(schema_urlconf="config.urls_tenants"),
 ]

@@ -1,8 +1,10 @@
 """API conventions every later endpoint inherits: problem+json, auth, roles, pagination, idempotency, throttling."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django_tenants.utils import schema_context
 
 from tenants.accounts.models import ApiKey
@@ -180,4 +182,46 @@ def test_throttle_is_per_key_not_per_ip(alpha, settings):
         }
         api_settings.reload()
         PrincipalRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        cache.delete_pattern("*throttle*")
+
+
+def test_throttle_counts_in_batches_far_from_the_limit_and_exactly_near_it(alpha, settings):
+    from django.core.cache import cache
+    from django_redis import get_redis_connection
+    from rest_framework.settings import api_settings
+
+    from api.throttling import BATCH, PrincipalRateThrottle
+
+    cache.delete_pattern("*throttle*")
+    PrincipalRateThrottle._windows.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"principal": "100/min"}}
+    api_settings.reload()
+    PrincipalRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    redis = get_redis_connection("default")
+
+    def shared_total() -> int:
+        keys = redis.keys("*throttle:principal:key:*")
+        return sum(int(redis.get(k)) for k in keys)
+
+    try:
+        client = key_client(alpha.host, make_key(alpha.schema, "device", "batched"))
+        # one window throughout (a minute boundary would start a new count)
+        with time_machine.travel(datetime(2026, 11, 26, 2, 0, 5, tzinfo=UTC), tick=False):
+            # far from the limit: the first BATCH − 1 requests are counted in this process only
+            assert [client.get("/api/v1/me").status_code for _ in range(BATCH - 1)] == [200] * (BATCH - 1)
+            assert shared_total() == 0
+            assert client.get("/api/v1/me").status_code == 200
+            assert shared_total() == BATCH
+            # up to the limit every request is admitted, the next refused, and Redis has counted them all
+            codes = [client.get("/api/v1/me").status_code for _ in range(100 - BATCH + 1)]
+            assert codes == [200] * (100 - BATCH) + [429]
+            assert shared_total() == 101
+    finally:
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"principal": "1000/min"},
+        }
+        api_settings.reload()
+        PrincipalRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        PrincipalRateThrottle._windows.clear()
         cache.delete_pattern("*throttle*")
