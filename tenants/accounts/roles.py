@@ -52,6 +52,7 @@ class Perm:
     MANAGE_USERS = "users.manage"
     MANAGE_API_KEYS = "api_keys.manage"
     MANAGE_BRANDING = "branding.manage"
+    MANAGE_BILLING = "billing.manage"  # the tenant's plan, payment and invoices (/billing/)
     VIEW_AUDIT = "audit.view"
     MANAGE_TENANTS = "tenants.manage"
     VIEW_TENANTS = "tenants.view"
@@ -90,6 +91,7 @@ PERMISSION_LABELS = {
     Perm.MANAGE_USERS: _("Manage staff accounts"),
     Perm.MANAGE_API_KEYS: _("Manage API keys"),
     Perm.MANAGE_BRANDING: _("Change the branding"),
+    Perm.MANAGE_BILLING: _("Choose the plan, pay and see invoices"),
     Perm.VIEW_AUDIT: _("Read the audit trail"),
     Perm.MANAGE_TENANTS: _("Provision and manage tenants"),
     Perm.VIEW_TENANTS: _("See tenants"),
@@ -128,6 +130,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         Perm.MANAGE_USERS,
         Perm.MANAGE_API_KEYS,
         Perm.MANAGE_BRANDING,
+        Perm.MANAGE_BILLING,
         Perm.VIEW_AUDIT,
         Perm.MANAGE_CATALOG,
         Perm.MANAGE_ORGANISATION,

@@ -12,6 +12,8 @@ and before any view runs, on every tenant host (never on the control plane's). S
   other API call gets a 403 problem `tenant-suspended` — staff, administrators, work-order systems, sign-in.
 - archived: nothing is served: pages answer 410 with an explanation, the API a 410 problem `tenant-archived`
   (intake included). The data stays in the schema; resuming restores the tenant.
+- a subscription unpaid or cancelled (billing/gate.py): administrative writes refused (403, why and where to
+  pay); reads, intake on every channel, the closed loop, sign-in and the billing pages keep working.
 
 A support session (a national staff member's read-only access granted by the tenant, see services.py) is
 checked on every request: once the grant expires or is revoked the session is signed out at once, and while
@@ -191,4 +193,10 @@ def tenant_gate(request: HttpRequest) -> HttpResponse | None:
         return _unavailable(request, status_value)
     if status_value == TenantStatus.SUSPENDED and not _serves_citizens(request):
         return _unavailable(request, status_value)
-    return _support_check(request)
+    refused = _support_check(request)
+    if refused is not None:
+        return refused
+    # An unpaid or cancelled subscription: administration read-only, intake and the closed loop open.
+    from billing.gate import billing_gate
+
+    return billing_gate(request)
