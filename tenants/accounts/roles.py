@@ -82,9 +82,9 @@ class Perm:
     MANAGE_REPORTS = "reports.manage"
     EXPORT_DATA = "data.export"
     MANAGE_PORTAL = "portal.manage"
-
     # commerce: a reseller's staff use its console (its own tenants, sign-ups and statements only)
     USE_RESELLER_CONSOLE = "reseller.console"
+
 
 PERMISSION_LABELS = {
     Perm.VIEW_ACCOUNT: _("See your own account"),
@@ -118,9 +118,9 @@ PERMISSION_LABELS = {
     Perm.MANAGE_REPORTS: _("Generate and schedule reports"),
     Perm.EXPORT_DATA: _("Export evaluations and cases (masked)"),
     Perm.MANAGE_PORTAL: _("Configure the public disclosure portal"),
+    Perm.USE_RESELLER_CONSOLE: _("Use the reseller console (own tenants, sign-ups and statements)"),
 }
 
-    Perm.USE_RESELLER_CONSOLE: _("Use the reseller console (own tenants, sign-ups and statements)"),
 _STAFF_READ = frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_EVALUATIONS})
 _INSIGHT_READ = frozenset({Perm.VIEW_INSIGHT, Perm.READ_INDICATORS})
 

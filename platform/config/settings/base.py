@@ -287,11 +287,6 @@ CELERY_BEAT_SCHEDULE = {
     "billing-events-sweep": {"task": "billing.tasks.stripe_events_sweep", "schedule": 300.0},
     "billing-dunning": {"task": "billing.tasks.dunning_advance_everywhere", "schedule": 3600.0},
     "billing-usage-report": {"task": "billing.tasks.usage_report_everywhere", "schedule": 21600.0},
-    # billing: Stripe events whose processing failed (or was never enqueued) retried; dunning (past due beyond
-    # the grace period → unpaid, cancelled beyond retention → archived); last month's usage for metered prices
-    "billing-events-sweep": {"task": "billing.tasks.stripe_events_sweep", "schedule": 300.0},
-    "billing-dunning": {"task": "billing.tasks.dunning_advance_everywhere", "schedule": 3600.0},
-    "billing-usage-report": {"task": "billing.tasks.usage_report_everywhere", "schedule": 21600.0},
     # custom domains: pending claims re-tried, verified ones re-checked daily (themes/domains/README.md)
     "domains-recheck": {"task": "themes.domains.tasks.domain_claims_recheck_everywhere", "schedule": 600.0},
 }
@@ -391,11 +386,6 @@ BILLING_DEFAULT_PLAN = env("BILLING_DEFAULT_PLAN", default="flagship")
 BILLING_TRIAL_PLAN = env("BILLING_TRIAL_PLAN", default="standard")
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)  # past_due: banners, everything works
 BILLING_RETENTION_DAYS = env.int("BILLING_RETENTION_DAYS", default=90)  # cancelled → archived after this
-BILLING_DAYS_UNTIL_DUE = env.int("BILLING_DAYS_UNTIL_DUE", default=30)  # invoices paid by bank transfer
-BILLING_EVENT_MAX_ATTEMPTS = env.int("BILLING_EVENT_MAX_ATTEMPTS", default=8)  # then left "failed" for staff
-STRIPE_METER_EVENT_NAME = env("STRIPE_METER_EVENT_NAME", default="ratings")  # the meter of metered prices
-STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
-STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)  # seconds a signature stays valid
 BILLING_DAYS_UNTIL_DUE = env.int("BILLING_DAYS_UNTIL_DUE", default=30)  # invoices paid by bank transfer
 BILLING_EVENT_MAX_ATTEMPTS = env.int("BILLING_EVENT_MAX_ATTEMPTS", default=8)  # then left "failed" for staff
 STRIPE_METER_EVENT_NAME = env("STRIPE_METER_EVENT_NAME", default="ratings")  # the meter of metered prices
