@@ -1,5 +1,5 @@
-from themes.services import theme_for_tenant
+from themes.selectors import theme_for_request
 
 
 def theme(request) -> dict:
-    return {"theme": theme_for_tenant(getattr(request, "tenant", None))}
+    return {"theme": theme_for_request(request)}

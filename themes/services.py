@@ -1,91 +1,224 @@
-"""Theme writes and the per-tenant cached lookup used on every page."""
+"""Theme writes: save a draft (checked: contrast, uploads), publish it, discard it. Every write is audited in the
+schema it is made from (the tenant's own trail for a tenant, the control plane's for the platform and
+resellers).
 
-from dataclasses import asdict, dataclass
+`theme_for_tenant` (themes/selectors.py) is re-exported here: other apps import it from this module.
+"""
 
-from django.core.cache import cache
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
-from themes.models import Theme
+from themes.contrast import AA_TEXT, contrast_ratio, ratio_label
+from themes.models import ASSETS, TEXT_FIELDS, Theme, ThemeDraft, ThemeScope
+from themes.selectors import (  # noqa: F401 (re-exported: the one lookup every surface uses)
+    PLATFORM_COLOR,
+    PLATFORM_NAME,
+    ThemeView,
+    generation_set,
+    theme_for_tenant,
+    theme_preview,
+)
+from themes.uploads import asset_check
 
-PLATFORM_NAME = "好差评 Cloud"
-PLATFORM_COLOR = "#1d4ed8"
 LOGO_MAX_BYTES = 200 * 1024
-LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 @dataclass(frozen=True)
-class ThemeView:
-    display_name: str
-    primary_color: str
-    has_logo: bool
-    updated: int
+class ThemeOwner:
+    """Whose theme: the platform default, one reseller or one tenant."""
+
+    scope: str
+    tenant: object = None
+    reseller: object = None
+
+    @classmethod
+    def platform(cls) -> ThemeOwner:
+        return cls(ThemeScope.PLATFORM)
+
+    @classmethod
+    def for_tenant(cls, tenant) -> ThemeOwner:
+        return cls(ThemeScope.TENANT, tenant=tenant)
+
+    @classmethod
+    def for_reseller(cls, reseller) -> ThemeOwner:
+        return cls(ThemeScope.RESELLER, reseller=reseller)
+
+    @property
+    def lookup(self) -> dict:
+        return {"scope": self.scope, "tenant": self.tenant, "reseller": self.reseller}
 
 
-def _cache_key(tenant) -> str:
-    return f"theme:v1:{tenant.schema_name if tenant else '-'}"
+def theme_and_draft(owner: ThemeOwner) -> tuple[Theme, ThemeDraft | None]:
+    """The owner's published theme (unsaved and empty when it never published) and its draft, if any."""
+    theme = Theme.objects.filter(**owner.lookup).first() or Theme(**owner.lookup)
+    draft = ThemeDraft.objects.filter(theme=theme).first() if theme.pk else None
+    return theme, draft
 
 
-def theme_for_tenant(tenant) -> ThemeView:
-    cached = cache.get(_cache_key(tenant))
-    if cached is not None:
-        return ThemeView(**cached)
-    theme = (
-        Theme.objects.filter(tenant=tenant)
-        .only("display_name", "primary_color", "logo_content_type", "updated_at")
-        .first()
-        if tenant
-        else None
-    )
-    default_name = tenant.name if tenant and not tenant.is_control_plane else PLATFORM_NAME
-    view = ThemeView(
-        display_name=(theme.display_name if theme and theme.display_name else default_name),
-        primary_color=theme.primary_color if theme else PLATFORM_COLOR,
-        has_logo=bool(theme and theme.logo_content_type),
-        updated=int(theme.updated_at.timestamp()) if theme else 0,
-    )
-    cache.set(_cache_key(tenant), asdict(view), 300)
-    return view
+# Colour pairs that carry text, each checked on the effective theme (inherited colours included).
+CONTRAST_PAIRS = (
+    ("text_color", "background_color", "Text on the background"),
+    ("on_primary_color", "primary_color", "Text on buttons and the header (on the primary colour)"),
+    ("primary_color", "background_color", "Links (the primary colour on the background)"),
+)
 
 
-def _logo_type(data: bytes) -> str:
-    for magic, content_type in LOGO_TYPES.items():
-        if data.startswith(magic):
-            return content_type
-    raise ValidationError({"logo": [_("Upload a PNG or JPEG image.")]})
+def pair_label(key: str) -> str:
+    return {
+        "Text on the background": _("Text on the background"),
+        "Text on buttons and the header (on the primary colour)": _(
+            "Text on buttons and the header (on the primary colour)"
+        ),
+        "Links (the primary colour on the background)": _("Links (the primary colour on the background)"),
+    }[key]
+
+
+def contrast_problems(view: ThemeView, *, changed: set[str]) -> dict[str, list[str]]:
+    """Field → refusal messages for each pair under WCAG AA (4.5:1), with the measured ratio. The message goes
+    on the field this edit changed (the foreground when both or neither)."""
+    problems: dict[str, list[str]] = {}
+    for foreground, background, label in CONTRAST_PAIRS:
+        ratio = contrast_ratio(getattr(view, foreground), getattr(view, background))
+        if ratio >= AA_TEXT:
+            continue
+        target = background if background in changed and foreground not in changed else foreground
+        problems.setdefault(target, []).append(
+            _("%(what)s: contrast %(ratio)s:1, at least %(minimum)s:1 is needed.")
+            % {"what": pair_label(label), "ratio": ratio_label(ratio), "minimum": AA_TEXT}
+        )
+    return problems
+
+
+def _new_draft(theme: Theme) -> ThemeDraft:
+    draft = ThemeDraft(theme=theme)
+    for name in (*TEXT_FIELDS, *ASSETS, *(f"{a}_content_type" for a in ASSETS)):
+        setattr(draft, name, getattr(theme, name))
+    return draft
 
 
 @transaction.atomic
-def theme_update(
+def theme_draft_save(
     *,
     actor: Actor,
-    tenant,
-    display_name: str | None = None,
-    primary_color: str | None = None,
-    logo: bytes | None = None,
-) -> Theme:
-    theme, _created = Theme.objects.get_or_create(tenant=tenant)
-    if display_name is not None:
-        theme.display_name = display_name.strip()[:200]
-    if primary_color is not None:
-        theme.primary_color = primary_color
-    if logo is not None:
-        if len(logo) > LOGO_MAX_BYTES:
-            raise ValidationError({"logo": [_("The logo must be at most 200 KB.")]})
-        theme.logo_content_type = _logo_type(logo)
-        theme.logo = logo
-    theme.full_clean(exclude=["tenant", "logo"])
-    theme.save()
+    owner: ThemeOwner,
+    values: dict[str, str],
+    uploads: dict[str, bytes] | None = None,
+    clear: frozenset[str] | set[str] = frozenset(),
+) -> ThemeDraft:
+    """Change the owner's draft (created from the published theme on first edit). `values` holds text fields
+    (empty = inherit), `uploads` new logo/favicon bytes, `clear` the assets to inherit again. Nothing is saved
+    when anything is refused; the published theme is untouched until `theme_publish`."""
+    theme, _created = Theme.objects.get_or_create(**owner.lookup)
+    theme = Theme.objects.select_for_update().get(pk=theme.pk)
+    draft = ThemeDraft.objects.filter(theme=theme).first() or _new_draft(theme)
+    changed = set()
+    for name in TEXT_FIELDS:
+        if name in values:
+            value = (values[name] or "").strip()
+            if name.endswith("_color"):
+                value = value.lower()
+            if value != getattr(draft, name):
+                changed.add(name)
+            setattr(draft, name, value)
+    errors: dict[str, list[str]] = {}
+    for kind, data in (uploads or {}).items():
+        try:
+            content_type = asset_check(data, kind)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors.setdefault(key, []).extend(messages)
+            continue
+        setattr(draft, kind, data)
+        setattr(draft, f"{kind}_content_type", content_type)
+        changed.add(kind)
+    for kind in set(clear) - set(uploads or {}):
+        if getattr(draft, f"{kind}_content_type"):
+            changed.add(kind)
+        setattr(draft, kind, b"")
+        setattr(draft, f"{kind}_content_type", "")
+    try:
+        draft.full_clean(exclude=["theme", *ASSETS])
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    if not any(name.endswith("_color") for name in errors):
+        _console, view = theme_preview(theme, draft, asset_base="")
+        for key, messages in contrast_problems(view, changed=changed).items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    draft.updated_by = actor.label[:254]
+    draft.save()
     audit_record(
         actor=actor,
-        action="theme.update",
+        action="theme.draft_save",
         target=theme,
-        data={"display_name": theme.display_name, "primary_color": theme.primary_color},
+        data={"scope": theme.scope, "changed": sorted(changed)},
     )
-    # Now for this transaction's own reads, and again after commit for anyone who read in between.
-    cache.delete(_cache_key(tenant))
-    transaction.on_commit(lambda: cache.delete(_cache_key(tenant)))
+    return draft
+
+
+@transaction.atomic
+def theme_publish(*, actor: Actor, owner: ThemeOwner) -> Theme:
+    """Apply the draft: every surface of the owner (and, for the platform or a reseller, of every tenant that
+    inherits from it) shows it from the next request."""
+    theme = Theme.objects.select_for_update().filter(**owner.lookup).first()
+    draft = ThemeDraft.objects.filter(theme=theme).first() if theme else None
+    if draft is None:
+        raise ValidationError(_("There is no draft to publish."), code="no_draft")
+    # The levels above may have changed since the draft was saved: check the pairs again.
+    _console, view = theme_preview(theme, draft, asset_base="")
+    problems = contrast_problems(view, changed=set())
+    if problems:
+        raise ValidationError(problems)
+    changes = {
+        name: [getattr(theme, name), getattr(draft, name)]
+        for name in TEXT_FIELDS
+        if getattr(theme, name) != getattr(draft, name)
+    }
+    for kind in ASSETS:
+        if bytes(getattr(theme, kind) or b"") != bytes(getattr(draft, kind) or b""):
+            changes[kind] = [getattr(theme, f"{kind}_content_type"), getattr(draft, f"{kind}_content_type")]
+    for name in (*TEXT_FIELDS, *ASSETS, *(f"{a}_content_type" for a in ASSETS)):
+        setattr(theme, name, getattr(draft, name))
+    theme.version += 1
+    theme.published_at = timezone.now()
+    theme.save()
+    draft.delete()
+    audit_record(
+        actor=actor, action="theme.publish", target=theme, data={"scope": theme.scope, "changes": changes}
+    )
+    _generation_bump(theme)
     return theme
+
+
+def _generation_bump(theme: Theme) -> None:
+    # Now for this transaction's own reads; after commit again under a new tag, so that an entry another
+    # process cached from the old rows in between is never read again.
+    generation_set(theme)
+    transaction.on_commit(lambda: generation_set(theme, committed=True))
+
+
+@transaction.atomic
+def theme_draft_discard(*, actor: Actor, owner: ThemeOwner) -> bool:
+    theme = Theme.objects.filter(**owner.lookup).first()
+    deleted, _rows = ThemeDraft.objects.filter(theme=theme).delete() if theme else (0, None)
+    if deleted:
+        audit_record(actor=actor, action="theme.draft_discard", target=theme, data={"scope": theme.scope})
+    return bool(deleted)
+
+
+def theme_update(*, actor: Actor, tenant, logo: bytes | None = None, **values: str) -> Theme:
+    """Set fields of a tenant's theme and publish at once (system callers, demo data and tests)."""
+    owner = ThemeOwner.for_tenant(tenant)
+    with transaction.atomic():
+        theme_draft_save(actor=actor, owner=owner, values=values, uploads={"logo": logo} if logo else None)
+        return theme_publish(actor=actor, owner=owner)

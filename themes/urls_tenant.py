@@ -1,3 +1,6 @@
-from django.urls import path  # noqa: F401
+"""/settings/theme/ on a tenant's host: the tenant administrator's theme."""
 
-urlpatterns: list = []
+from themes.models import ThemeScope
+from themes.routes import theme_urlpatterns
+
+urlpatterns = theme_urlpatterns(ThemeScope.TENANT)

@@ -4,6 +4,7 @@ Chinese uses reportlab's built-in CID font STSong-Light, so no font file is need
 reasons are numbered in the order of the tenant's active tag list (the same numbering SMS replies use).
 """
 
+import contextlib
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -40,6 +41,11 @@ class PaperFormSpec:
     scale_words: tuple[str, ...]
     tags: list[tuple[str, str]]  # (code, label) in printed order
     printed_on: date
+    # the tenant's theme (themes.selectors.ThemeView): a band in its primary colour carries the name and logo
+    color: str = "#1d4ed8"
+    on_color: str = "#ffffff"
+    logo: bytes | None = None  # PNG or JPEG (an SVG logo is left out of the PDF)
+    contact: str = ""  # phone · e-mail, printed under the instructions
 
 
 def _wrap(text: str, size: float, width: float) -> list[str]:
@@ -116,6 +122,33 @@ class _Page:
         )
 
 
+def _brand_band(page: _Page, spec: PaperFormSpec) -> None:
+    """The tenant's name (and logo) on a band of its primary colour, across the top of the first page."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.utils import ImageReader
+
+    c, height = page.c, HEADING_SIZE * 2.6
+    top = HEIGHT - MARGIN + 4 * mm
+    c.setFillColor(HexColor(spec.color))
+    c.rect(0, top - height, WIDTH, height + (HEIGHT - top), stroke=0, fill=1)
+    left = MARGIN
+    if spec.logo:
+        with contextlib.suppress(OSError, ValueError):  # a logo reportlab cannot read is left out
+            image = ImageReader(io.BytesIO(spec.logo))
+            width, tall = image.getSize()
+            side = height - 4 * mm
+            c.drawImage(
+                image, left, top - height + 2 * mm, width=side * width / tall, height=side, mask="auto"
+            )
+            left += side * width / tall + 4 * mm
+    c.setFillColor(HexColor(spec.on_color))
+    name = _wrap(spec.tenant_name, HEADING_SIZE, WIDTH - left - MARGIN)[0]
+    c.setFont(FONT, HEADING_SIZE)
+    c.drawString(left, top - height / 2 - HEADING_SIZE / 3, name)
+    c.setFillColorRGB(*INK)
+    page.y = top - height - 4 * mm
+
+
 def paper_form_pdf(spec: PaperFormSpec) -> bytes:
     _font()
     page = _Page(spec)
@@ -125,7 +158,7 @@ def paper_form_pdf(spec: PaperFormSpec) -> bytes:
     c.setAuthor(spec.tenant_name)
     c.setSubject(f"{spec.window_name} ({spec.window_code})")
 
-    page.text(spec.tenant_name, HEADING_SIZE, gap=0.5)
+    _brand_band(page, spec)
     page.text(title, TITLE_SIZE, gap=0.6)
     if spec.site_name:
         page.text(
@@ -206,6 +239,8 @@ def paper_form_pdf(spec: PaperFormSpec) -> bytes:
         SMALL_SIZE + 1,
     )
     page.text(_("Put the completed form in the box at the window or hand it to the staff."), SMALL_SIZE + 1)
+    if spec.contact:
+        page.text(_("Questions: %(contact)s") % {"contact": spec.contact}, SMALL_SIZE + 1)
     page.footer()
     c.showPage()
     c.save()

@@ -30,6 +30,7 @@ from tenants.cases.services import case_open_from_complaint
 from tenants.evaluations.models import SCALE_WORDS
 from tenants.evaluations.selectors import intake_config
 from tenants.organisation.models import Unit, UnitKind
+from themes.selectors import raster_logo
 from themes.services import theme_for_tenant
 
 
@@ -68,8 +69,9 @@ def paper_index(request):
 def paper_form_download(request, code: str):
     window = get_object_or_404(Unit, code=code, kind=UnitKind.WINDOW)
     site = site_of(window)
+    theme = theme_for_tenant(request.tenant)
     spec = PaperFormSpec(
-        tenant_name=theme_for_tenant(request.tenant).display_name,
+        tenant_name=theme.display_name,
         window_name=window.name,
         window_code=window.code,
         site_name=site.name if site else "",
@@ -77,6 +79,10 @@ def paper_form_download(request, code: str):
         scale_words=tuple(SCALE_WORDS[intake_config().scale]),
         tags=active_tags(),
         printed_on=timezone.localdate(),
+        color=theme.primary_color,
+        on_color=theme.on_primary_color,
+        logo=raster_logo(theme),
+        contact=theme.contact_line,
     )
     response = HttpResponse(paper_form_pdf(spec), content_type="application/pdf")
     safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in window.code)

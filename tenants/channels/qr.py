@@ -39,7 +39,8 @@ class Poster:
     subtitle: str = ""  # the hall
     scale_line: str = ""  # 很好 · 好 · 一般 · 差 · 很差
     footer: str = ""
-    color: str = "#1d4ed8"
+    color: str = "#1d4ed8"  # the theme's primary colour: the band and the frame
+    on_color: str = "#ffffff"  # the theme's text colour on the primary colour: the name in the band
 
 
 def make(url: str) -> segno.QRCode:
@@ -115,7 +116,7 @@ def poster_svg(poster: Poster) -> bytes:
             f'text-anchor="middle">{escape(value)}</text>'
         )
 
-    text(poster.organisation, ORG_Y, 9, weight="bold", fill="#ffffff")
+    text(poster.organisation, ORG_Y, 9, weight="bold", fill=escape(poster.on_color))
     text(poster.heading, HEADING_Y, 15, weight="bold")
     text(poster.title, TITLE_Y, 13, weight="bold")
     text(poster.subtitle, SUBTITLE_Y, 8, fill="#374151")
@@ -140,7 +141,7 @@ def poster_svg(poster: Poster) -> bytes:
 
 # --- PDF -----------------------------------------------------------------------------------------------
 def poster_pdf(poster: Poster) -> bytes:
-    from reportlab.lib.colors import HexColor, white
+    from reportlab.lib.colors import HexColor
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
@@ -170,7 +171,7 @@ def poster_pdf(poster: Poster) -> bytes:
     brand = HexColor(poster.color)
     pdf.setFillColor(brand)
     pdf.rect(0, page_h - BAND_H * mm, page_w, BAND_H * mm, stroke=0, fill=1)
-    text(poster.organisation, ORG_Y, 26, white)
+    text(poster.organisation, ORG_Y, 26, HexColor(poster.on_color))
     text(poster.heading, HEADING_Y, 42)
     qr = make(poster.url)
     modules = qr.symbol_size(border=0)[0]
@@ -238,7 +239,7 @@ def poster_png(poster: Poster, *, dpi: int = 150) -> tuple[bytes, bool]:
             value = value[:-2] + "…"
         draw.text((width / 2, y_mm * px), value, font=font, fill=fill, anchor="ms")
 
-    text(poster.organisation, ORG_Y, 9, "#ffffff")
+    text(poster.organisation, ORG_Y, 9, poster.on_color)
     text(poster.heading, HEADING_Y, 15)
     qr = make(poster.url)
     modules = qr.symbol_size(border=0)[0]

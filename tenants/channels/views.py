@@ -322,6 +322,7 @@ def _poster(request, window) -> qr.Poster:
         scale_line=" · ".join(lv.word for lv in options.levels),
         footer=_("Rating is voluntary. Government service evaluation (好差评)."),
         color=theme.primary_color,
+        on_color=theme.on_primary_color,
     )
 
 
@@ -376,16 +377,17 @@ def _js_json(value) -> str:
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-@require_GET
-def widget_js(request):
-    """The embeddable rating widget, with this tenant's host, scale words and reasons baked in."""
-    options = rating_options()
-    theme = theme_for_tenant(getattr(request, "tenant", None))
+def widget_source(request, *, theme, options) -> str:
+    """The widget script for a theme and the rating options (the theme preview passes a draft theme)."""
     config = {
         "origin": request.build_absolute_uri("/").rstrip("/"),
         "submitPath": reverse("api-widget-evaluations"),
         "organisation": theme.display_name,
         "color": theme.primary_color,
+        "onColor": theme.on_primary_color,
+        "textColor": theme.text_color,
+        "background": theme.background_color,
+        "font": theme.font_stack,
         "levels": [{"level": lv.level, "word": lv.word, "bad": lv.is_bad} for lv in options.levels],
         "tags": [{"code": t.code, "label": t.label} for t in options.tags],
         "commentMax": options.comment_max_length,
@@ -407,7 +409,14 @@ def widget_js(request):
             ),
         },
     }
-    source = _static_text("widget.js").replace(WIDGET_PLACEHOLDER, _js_json(config), 1)
+    return _static_text("widget.js").replace(WIDGET_PLACEHOLDER, _js_json(config), 1)
+
+
+@require_GET
+def widget_js(request):
+    """The embeddable rating widget, with this tenant's host, theme, scale words and reasons baked in."""
+    theme = theme_for_tenant(getattr(request, "tenant", None))
+    source = widget_source(request, theme=theme, options=rating_options())
     response = HttpResponse(source, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"

@@ -10,15 +10,14 @@ stored encrypted, shown and logged masked, and never travels in a task message (
 import logging
 import smtplib
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail import EmailMessage
 from django.core.mail.utils import DNS_NAME
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -209,25 +208,16 @@ def _scrub(text: str, address: str, notification: Notification) -> str:
     return text
 
 
-def _sender() -> str:
-    """DEFAULT_FROM_EMAIL's address under the tenant's display name (its theme, else its name)."""
-    from tenants.models import Tenant
-    from themes.services import theme_for_tenant
-
-    tenant = getattr(connection, "tenant", None)
-    if not isinstance(tenant, Tenant):
-        tenant = Tenant.objects.filter(schema_name=connection.schema_name).first()
-    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    display = theme_for_tenant(tenant).display_name if tenant else name
-    return str(Address(display_name=display, addr_spec=address or "noreply@localhost"))
-
-
 def _send_email(notification: Notification, address: str) -> str:
+    # The tenant's theme: its e-mail sender name, its name above the text, its footer and contacts below.
+    from themes.email import email_body, email_from, email_theme
+
+    theme = email_theme()
     message_id = make_msgid(idstring=f"notify{notification.pk}", domain=DNS_NAME.get_fqdn())
     message = EmailMessage(
         subject=notification.subject,
-        body=notification.body,
-        from_email=_sender(),
+        body=email_body(theme, notification.body),
+        from_email=email_from(theme),
         to=[address],
         headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
     )

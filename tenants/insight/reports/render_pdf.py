@@ -20,6 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import (
+    Image,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -76,6 +77,11 @@ class Cover:
     unit_label: str
     generated_at: datetime
     created_by: str
+    # the tenant's theme (themes.selectors.ThemeView): a band in its primary colour with its name and logo
+    color: str = "#1d4ed8"
+    on_color: str = "#ffffff"
+    logo: bytes | None = None  # PNG or JPEG
+    contact: str = ""
 
 
 def percent(indicator: Indicator | None) -> str:
@@ -142,6 +148,34 @@ def _note(text: str):
 
 
 # --- pages ---------------------------------------------------------------------------------------------------
+def _brand_band(cover: Cover) -> Table:
+    """The tenant's name (after its logo, if it has a PNG or JPEG one) on its primary colour."""
+    name = Paragraph(_escape(cover.tenant_name), _style(16, color=colors.HexColor(cover.on_color)))
+    cells, widths = [name], [WIDTH]
+    if cover.logo:
+        try:
+            logo = Image(io.BytesIO(cover.logo))
+        except (OSError, ValueError):  # unreadable for reportlab: the name alone
+            logo = None
+        if logo is not None:
+            side = 14 * mm
+            logo.drawWidth, logo.drawHeight = side * logo.imageWidth / logo.imageHeight, side
+            cells, widths = [logo, name], [logo.drawWidth + 6 * mm, WIDTH - logo.drawWidth - 6 * mm]
+    band = Table([cells], colWidths=widths)
+    band.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(cover.color)),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 5 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5 * mm),
+                ("LEFTPADDING", (0, 0), (-1, -1), 5 * mm),
+            ]
+        )
+    )
+    return band
+
+
 def _cover(cover: Cover) -> list:
     facts = [
         (_("Kind of report"), cover.kind_label),
@@ -160,10 +194,12 @@ def _cover(cover: Cover) -> list:
     )
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
     return [
-        Spacer(1, 40 * mm),
-        Paragraph(_escape(cover.tenant_name), _style(16, color=MUTED, space_after=6 * mm)),
+        Spacer(1, 24 * mm),
+        _brand_band(cover),
+        Spacer(1, 10 * mm),
         Paragraph(_escape(cover.title), _style(24, leading=32, space_after=14 * mm)),
         table,
+        *([_note(cover.contact)] if cover.contact else []),
         Spacer(1, 20 * mm),
         _note(
             _(
@@ -404,6 +440,21 @@ def _tags(tags: list[tuple[str, str, int]]) -> list:
             [_("Reason"), _("Code"), _("Cases")], rows, [90 * mm, 50 * mm, WIDTH - 140 * mm], numeric_from=2
         ),
     ]
+
+
+def cover_pdf(cover: Cover) -> bytes:
+    """The title page alone (the theme preview)."""
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        title=cover.title,
+        author=cover.tenant_name,
+    )
+    doc.build(_cover(cover)[:-1])  # without the page break
+    return buffer.getvalue()
 
 
 def report_pdf(*, cover: Cover, figures: ReportFigures) -> bytes:

@@ -11,8 +11,6 @@ import logging
 import zlib
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from email.headerregistry import Address
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,6 +41,7 @@ from tenants.insight.reports.selectors import (
 )
 from tenants.insight.selectors import Scope
 from tenants.organisation.models import Unit
+from themes.email import email_body, email_from, email_theme
 
 logger = logging.getLogger(__name__)
 
@@ -243,14 +242,13 @@ def _save(report: Report, **fields) -> None:
     Report.objects.filter(pk=report.pk).update(**fields)
 
 
-def tenant_display_name() -> str:
-    from tenants.models import Tenant
-    from themes.services import theme_for_tenant
+def tenant_theme():
+    """The theme of the connection's tenant (the same lookup e-mails use)."""
+    return email_theme()
 
-    tenant = getattr(connection, "tenant", None)
-    if not isinstance(tenant, Tenant):
-        tenant = Tenant.objects.filter(schema_name=connection.schema_name).first()
-    return theme_for_tenant(tenant).display_name if tenant else ""
+
+def tenant_display_name() -> str:
+    return tenant_theme().display_name
 
 
 def unit_label(unit: Unit | None) -> str:
@@ -258,8 +256,15 @@ def unit_label(unit: Unit | None) -> str:
 
 
 def report_cover(report: Report, *, generated_at: datetime | None = None) -> render_pdf.Cover:
+    from themes.selectors import raster_logo
+
+    theme = tenant_theme()
     return render_pdf.Cover(
-        tenant_name=tenant_display_name(),
+        tenant_name=theme.display_name,
+        color=theme.primary_color,
+        on_color=theme.on_primary_color,
+        logo=raster_logo(theme),
+        contact=theme.contact_line,
         title=report.title,
         kind_label=str(ReportKind(report.kind).label),
         period=f"{report.period_start:%Y-%m-%d} – {report.period_end:%Y-%m-%d}",
@@ -386,9 +391,8 @@ def report_publish(*, actor: Actor, report: Report, published: bool) -> Report:
 
 # --- e-mail ------------------------------------------------------------------------------------------------
 def _sender() -> str:
-    """DEFAULT_FROM_EMAIL's address under the tenant's display name."""
-    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return str(Address(display_name=tenant_display_name() or name, addr_spec=address or "noreply@localhost"))
+    """DEFAULT_FROM_EMAIL's address under the tenant's e-mail sender name (its theme)."""
+    return email_from(tenant_theme())
 
 
 def report_filename(report: Report, ext: str) -> str:
@@ -418,6 +422,7 @@ def report_email_send(*, report: Report) -> int:
             ]
         )
         subject = report.title
+        body = email_body(tenant_theme(), body)
     sender = _sender()
     messages = []
     for address in recipients:

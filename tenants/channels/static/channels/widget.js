@@ -30,7 +30,13 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
   if (!txn) { txn = "WEB-" + uuid().replace(/-/g, "").slice(0, 24).toUpperCase(); }
-  var brand = /^#[0-9a-fA-F]{3,8}$/.test(CONFIG.color || "") ? CONFIG.color : "#1d4ed8";
+  function colour(value, fallback) { return /^#[0-9a-fA-F]{3,8}$/.test(value || "") ? value : fallback; }
+  // The tenant's theme (checked server-side for contrast), inside the shadow root only.
+  var brand = colour(CONFIG.color, "#1d4ed8");
+  var onBrand = colour(CONFIG.onColor, "#ffffff");
+  var ink = colour(CONFIG.textColor, "#111827");
+  var paper = colour(CONFIG.background, "#ffffff");
+  var font = /^[\w\s",'-]+$/.test(CONFIG.font || "") ? CONFIG.font : "system-ui,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif";
 
   var host = document.createElement("div");
   host.setAttribute("data-hcp-rating", "");
@@ -39,19 +45,19 @@
 
   var style = document.createElement("style");
   style.textContent = [
-    ":host{all:initial;display:block;contain:content;--brand:" + brand + ";",
-    "font-family:system-ui,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;font-size:16px;",
-    "line-height:1.5;color:#111827;text-align:left}",
+    ":host{all:initial;display:block;contain:content;--brand:" + brand + ";--on-brand:" + onBrand + ";",
+    "--ink:" + ink + ";--bg:" + paper + ";font-family:" + font + ";font-size:16px;",
+    "line-height:1.5;color:var(--ink);text-align:left}",
     "*{box-sizing:border-box}",
     "[hidden]{display:none!important}",
-    ".w{border:1px solid #d1d5db;border-radius:10px;padding:16px;background:#fff;max-width:720px}",
-    ".org{margin:0;color:#374151;font-size:14px}",
-    "h2{margin:4px 0 12px;font-size:20px;line-height:1.3;color:#111827}",
+    ".w{border:1px solid #d1d5db;border-radius:10px;padding:16px;background:var(--bg);max-width:720px}",
+    ".org{margin:0;color:var(--ink);font-size:14px}",
+    "h2{margin:4px 0 12px;font-size:20px;line-height:1.3;color:var(--ink)}",
     ".levels{display:flex;flex-wrap:wrap;gap:8px}",
     "button{font:inherit;cursor:pointer;min-height:48px;min-width:48px;border-radius:8px;margin:0}",
     ".lv{flex:1 1 110px;padding:8px 12px;font-size:18px;font-weight:700;background:#fff;color:#111827;",
     "border:2px solid #374151}",
-    ".lv[aria-pressed=true]{background:var(--brand);border-color:var(--brand);color:#fff}",
+    ".lv[aria-pressed=true]{background:var(--brand);border-color:var(--brand);color:var(--on-brand)}",
     ".reasons{margin-top:16px}",
     ".label{display:block;font-weight:700;margin:0 0 8px}",
     ".tags{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:12px}",
@@ -61,7 +67,7 @@
     "border-radius:6px;margin-bottom:12px;color:#111827;background:#fff}",
     ".consent{display:flex;gap:8px;align-items:center;min-height:44px;margin-bottom:12px;cursor:pointer}",
     ".consent input{width:22px;height:22px;margin:0;flex:none;accent-color:var(--brand)}",
-    ".submit{padding:8px 24px;background:var(--brand);color:#fff;border:0;font-weight:700}",
+    ".submit{padding:8px 24px;background:var(--brand);color:var(--on-brand);border:0;font-weight:700}",
     "button:disabled{opacity:.6;cursor:progress}",
     "button:focus-visible,textarea:focus-visible,input:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}",
     ".status{margin:12px 0 0;min-height:1.5em;font-weight:700}",
