@@ -93,10 +93,9 @@ class Site:
         payload = body.encode() if isinstance(body, str) else body
         self.routes[(domain, path)] = (status, headers or {"Content-Type": "text/plain"}, payload)
 
-    def route(self, domain: str, port: int = 80) -> None:
+    def route(self, domain: str) -> None:
         """Connections for `domain` go to this server (nothing resolves on this machine)."""
-        key = domain if port == 80 else f"{domain}:{port}"
-        self.settings.DOMAINS_HTTP_CONNECT = {**self.settings.DOMAINS_HTTP_CONNECT, key: self.address}
+        self.settings.DOMAINS_HTTP_CONNECT = {**self.settings.DOMAINS_HTTP_CONNECT, domain: self.address}
 
 
 @pytest.fixture
