@@ -6,6 +6,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from billing.entitlements import UPGRADE_PATH, EntitlementExceeded
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://docs.haochaping.cloud/problems/"
 
@@ -49,7 +51,30 @@ def problem_response(
     return response
 
 
+def plan_limit_problem(exc: EntitlementExceeded) -> Response:
+    """403 `plan-limit`: what the tenant's plan does not allow, which plan, and where to upgrade."""
+    response = problem_response(
+        status_code=status.HTTP_403_FORBIDDEN,
+        title="Plan limit reached",
+        detail=exc.text,
+        code="plan-limit",
+    )
+    response.data.update(
+        {
+            "feature": exc.feature,
+            "limit": exc.limit,
+            "used": exc.used,
+            "plan": exc.plan.code if exc.plan is not None else None,
+            "plan_name": exc.plan.name if exc.plan is not None else None,
+            "upgrade": UPGRADE_PATH,
+        }
+    )
+    return response
+
+
 def problem_exception_handler(exc, context):
+    if isinstance(exc, EntitlementExceeded):  # before the generic 400: a plan limit is not bad input
+        return plan_limit_problem(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

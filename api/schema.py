@@ -20,6 +20,20 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     errors = ProblemFieldErrorSerializer(many=True, required=False)
+    # type …/plan-limit (403): what the tenant's plan does not allow (billing.entitlements)
+    feature = serializers.CharField(
+        required=False,
+        help_text="plan-limit: halls, windows, devices, staff, api, reports, portal, national_feed",
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="plan-limit: the plan's limit (null for a feature it lacks)",
+    )
+    used = serializers.IntegerField(required=False, allow_null=True, help_text="plan-limit: in use now")
+    plan = serializers.CharField(required=False, help_text="plan-limit: the plan's code")
+    plan_name = serializers.CharField(required=False, help_text="plan-limit: the plan's name")
+    upgrade = serializers.CharField(required=False, help_text="plan-limit: where to change the plan")
 
 
 _PROBLEM = OpenApiResponse(

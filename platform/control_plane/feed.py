@@ -7,6 +7,11 @@ transaction, so a relay killed at any point leaves either all of it or none of i
 duplicated outbox row) are dropped by the (tenant, kind, ref_id, revision) key before a cursor is given.
 Order: appends hold one transaction-scoped advisory lock from taking cursors to commit, so cursors commit in
 increasing order and a reader never sees N without everything below N.
+
+Plans: a tenant whose plan lacks national-feed participation (billing.entitlements, feature "national_feed")
+is not shipped. Its outbox rows stay pending (nothing is lost or dropped), so an upgrade ships its whole
+history at the next sweep, in order; the probe keeps finding the tenant meanwhile, at the cost of one plan
+lookup per sweep.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from billing.entitlements import entitlement_allowed
 from control_plane.benchmarking.services import month_stats_refresh
 from control_plane.models import FeedRecord, TenantDayStats
 from tenants.feed.services import NOTIFY_CHANNEL
@@ -224,6 +230,8 @@ def feed_append(
     """Move up to `batch` outbox rows of `tenant` into the feed, in one transaction. `before_commit` is for
     tests that kill the relay mid-append."""
     result = AppendResult()
+    if not entitlement_allowed(tenant=tenant, feature="national_feed"):
+        return result  # not on this plan: the rows wait in the outbox for an upgrade
     with schema_context(tenant.schema_name), transaction.atomic(), connection.cursor() as cur:
         # taken before the outbox rows: two relays never interleave one tenant's events out of order
         cur.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])

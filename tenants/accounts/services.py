@@ -11,11 +11,20 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.entitlements import entitlement_check, takes_no_seat
 from tenants.accounts.actors import Actor
 from tenants.accounts.models import ApiKey, AuditEvent, User
 from tenants.accounts.roles import MACHINE_ROLES, Role, roles_for_schema
 
 API_KEY_PREFIX = "hcp"
+# What a new key counts against in the tenant's plan (billing.entitlements): a device key is a rating device;
+# integration, work-order and widget keys need API access. Control-plane keys count against nothing.
+KEY_ENTITLEMENTS = {
+    Role.DEVICE: "devices",
+    Role.INTEGRATION: "api",
+    Role.WORK_ORDER: "api",
+    Role.WIDGET: "api",
+}
 
 
 def audit_record(
@@ -50,6 +59,8 @@ def user_create(
     existing = User.objects.filter(email=email).first()
     if existing is not None:
         return existing  # re-running provisioning or the seed is safe
+    if not takes_no_seat(email):  # a person's account takes a staff seat (nothing on the control plane)
+        entitlement_check(feature="staff")
     user = User.objects.create_user(email=email, password=password, role=role, display_name=display_name)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
     audit_record(actor=actor, action="user.create", target=user, data={"role": role})
@@ -68,6 +79,8 @@ def api_key_create(*, actor: Actor, name: str, role: str) -> tuple[ApiKey, str]:
     if not name or len(name) > 100:
         raise ValidationError({"name": [_("Give the key a name of 1–100 characters.")]})
     _check_role_for_schema(role)
+    if role in KEY_ENTITLEMENTS:
+        entitlement_check(feature=KEY_ENTITLEMENTS[role])
     prefix = secrets.token_hex(6)
     plaintext = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from billing.entitlements import entitlement_check
 from tenants.accounts.roles import Perm
 from tenants.catalog.imports.columns import Column, choice_column
 from tenants.catalog.imports.spec import ImportSpec, Row
 from tenants.catalog.models import ImportKind
 from tenants.organisation.models import Staff, Unit, UnitKind, WindowAssignment
-from tenants.organisation.services import region_code_problem, unit_move_subtree
+from tenants.organisation.services import COUNTED_UNIT_KINDS, region_code_problem, unit_move_subtree
 
 UNIT_KIND_NAMES = {
     UnitKind.DEPARTMENT: ("部门", "单位", "委办局"),
@@ -196,6 +197,7 @@ class UnitImport(ImportSpec):
         existing = {}
         for chunk in _chunked(sorted(set(codes))):
             existing.update({u.code: u for u in Unit.objects.select_for_update().filter(code__in=chunk)})
+        _check_plan(rows, existing)
         order = _parents_first(rows)
         new_codes = [c for c in order if c not in existing]
         ids = _allocate_ids(len(new_codes))
@@ -266,6 +268,18 @@ class UnitImport(ImportSpec):
                 "region_code": unit.region_code,
                 "active": unit.active,
             }
+
+
+def _check_plan(rows: dict[str, dict], existing: dict[str, Unit]) -> None:
+    """The whole file against the plan's hall and window limits, before anything is written: the active halls
+    and windows it adds (new, reactivated, or changed into one) less those it deactivates or changes away.
+    Over a limit, the import fails as a whole with the plan's message (import_job_run records it)."""
+    for kind, feature in COUNTED_UNIT_KINDS.items():
+        before = {c for c, u in existing.items() if c in rows and u.active and u.kind == kind}
+        after = {c for c, v in rows.items() if v["active"] and v["kind"] == kind}
+        adding = len(after - before) - len(before - after)
+        if adding > 0:
+            entitlement_check(feature=feature, adding=adding)
 
 
 def _parents_first(rows: dict[str, dict]) -> list[str]:

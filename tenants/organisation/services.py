@@ -10,6 +10,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from billing.entitlements import entitlement_check
 from tenants.accounts.actors import Actor
 from tenants.accounts.roles import Role
 from tenants.accounts.services import api_key_create, audit_record
@@ -26,6 +27,8 @@ from tenants.organisation.models import (
 
 # GB/T 2260 county (6 digits), township (9) or village/community (12) codes.
 REGION_CODE = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
+# Active units of these kinds count against the plan (billing.entitlements).
+COUNTED_UNIT_KINDS = {UnitKind.HALL: "halls", UnitKind.WINDOW: "windows"}
 
 
 def region_code_problem(region_code: str) -> str | None:
@@ -66,6 +69,8 @@ def unit_create(
     _check_name(name, 200)
     if problem := region_code_problem(region_code):
         raise ValidationError({"region_code": [problem]})
+    if kind in COUNTED_UNIT_KINDS:
+        entitlement_check(feature=COUNTED_UNIT_KINDS[kind])
     unit = Unit.objects.create(
         code=code,
         name=name,
@@ -114,6 +119,9 @@ def unit_update(*, actor: Actor, unit: Unit, **changes) -> Unit:
     changed = sorted(f for f in fields if values[f] != getattr(unit, f))
     if not changed:
         return unit
+    counted = COUNTED_UNIT_KINDS.get(values["kind"])
+    if counted and values["active"] and not (unit.active and unit.kind == values["kind"]):
+        entitlement_check(feature=counted)  # reactivated, or became a hall or a window
     if "parent" in changed:
         unit_move_subtree(unit, f"{parent.path if parent else '/'}{unit.pk}/")
     for field, value in values.items():
@@ -264,6 +272,7 @@ def device_register(*, actor: Actor, code: str, name: str, window: Unit) -> tupl
         raise ValidationError({"window": [_("Devices are registered to windows.")]})
     _check_code(Device, code)
     _check_name(name, 200)
+    # The device's key counts against the plan's device limit: api_key_create checks it (entitlement_check).
     key, plaintext = api_key_create(actor=actor, name=f"{window.name} · {name}"[:100], role=Role.DEVICE)
     device = Device.objects.create(code=code, name=name, window=window, api_key=key)
     audit_record(

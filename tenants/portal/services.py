@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from billing.entitlements import entitlement_check
 from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
 from tenants.portal.models import MIN_GROUP_SIZE_LIMITS, PortalSettings
@@ -34,6 +35,8 @@ def portal_settings_set(
     if errors:
         raise ValidationError(errors)
     settings = PortalSettings.objects.select_for_update().order_by("pk").first() or PortalSettings()
+    if enabled and not settings.enabled:
+        entitlement_check(feature="portal")  # publishing needs a plan with the portal; other changes do not
     before = {name: getattr(settings, name) for name in FIELDS}
     after = {"enabled": bool(enabled), "min_group_size": min_group_size, "show_comments": bool(show_comments)}
     after["intro"] = intro

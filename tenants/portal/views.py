@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from billing.entitlements import entitlement_allowed
 from tenants.accounts.roles import Perm
 from tenants.accounts.views import add_service_errors, permission_required
 from tenants.insight.selectors import INDICATORS
@@ -33,7 +34,11 @@ def public(section: str):
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD"])
             settings = selectors.portal_settings()
-            if not settings.enabled:
+            if not entitlement_allowed(feature="portal"):  # the plan lacks the portal: same friendly 404
+                response = render(
+                    request, "portal/disabled.html", {"section": section, "not_in_plan": True}, status=404
+                )
+            elif not settings.enabled:
                 response = render(request, "portal/disabled.html", {"section": section}, status=404)
             else:
                 response = view(request, settings, *args, **kwargs)
@@ -213,4 +218,9 @@ def settings_page(request):
             name: getattr(current, name) for name in ("enabled", "min_group_size", "show_comments", "intro")
         }
         form, status = PortalSettingsForm(initial=initial), 200
-    return render(request, "portal/settings.html", {"form": form, "portal": current}, status=status)
+    return render(
+        request,
+        "portal/settings.html",
+        {"form": form, "portal": current, "in_plan": entitlement_allowed(feature="portal")},
+        status=status,
+    )

@@ -61,12 +61,12 @@ def test_national_staff_see_every_tenant_with_its_columns(national, alpha, beta)
     assert (rows["alpha"].ratings_this_month, rows["alpha"].ratings_last_month) == (12, 11)
     assert (rows["beta"].ratings_this_month, rows["beta"].ratings_last_month) == (3, 0)
     assert rows["alpha"].storage_bytes == 3 * 1024 * 1024 and rows["beta"].storage_bytes is None
-    assert rows["alpha"].plan == tenant_plan_label(alpha.tenant) == "No plan (未订阅)"
+    assert rows["alpha"].plan == tenant_plan_label(alpha.tenant) == "旗舰版 (billing disabled)"
     assert rows["alpha"].health == "none" and rows["alpha"].domain == "alpha.localhost"
 
     html = national.get("/console/").content.decode()
     assert 'data-tenant="alpha"' in html and 'data-tenant="beta"' in html and "甲省政务服务管理局" in html
-    assert "3.0\xa0MB" in html and "No plan (未订阅)" in html
+    assert "3.0\xa0MB" in html and "旗舰版 (billing disabled)" in html
     assert 'data-tenant="public"' not in html  # the control plane is not a tenant of the list
 
 

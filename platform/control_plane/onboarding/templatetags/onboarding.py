@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.simple_tag
 def onboarding_plans():
-    """The plans for the public site (billing replaces plans_list later)."""
+    """The plans for the public site, from the plan catalogue (billing.Plan)."""
     return plans_list()
