@@ -19,6 +19,7 @@ code, a bad review (it opens a case), answers to a questionnaire, a batch.
 from contextlib import nullcontext
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.postgresql.base import ServerBindingCursor
 
@@ -76,10 +77,12 @@ def _server_bound_cursor():
 
     While queries are logged (DEBUG, tests counting queries) Django's own cursor is used instead: psycopg does
     not keep the text of a prepared statement's execution, which the log needs. Same statement, same result."""
-    cursor = connection.cursor()  # connects if needed; django-tenants sets the tenant's search_path here
     if connection.queries_logged:
-        return cursor
-    cursor.close()
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    if not (settings.TENANT_LIMIT_SET_CALLS and connection.search_path_set_schemas):
+        connection.cursor().close()  # django-tenants sets the tenant's search_path on the connection here
     return connection.make_cursor(ServerBindingCursor(connection.connection))
 
 
