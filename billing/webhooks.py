@@ -27,7 +27,6 @@ from billing.models import StripeEvent, StripeEventStatus
 
 log = logging.getLogger(__name__)
 
-RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 SWEEP_SLACK_SECONDS = 60
 
@@ -84,7 +83,7 @@ def _enqueue(event_pk: int, countdown: int = 0) -> None:
 
 
 def retry_delay(attempts: int) -> int:
-    return min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+    return min(settings.BILLING_EVENT_RETRY_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
 
 
 def _handle(event: StripeEvent) -> bool:
