@@ -653,6 +653,16 @@ def _run(ctx: Context, sizes: _Sizes, details: dict) -> list[Row]:
             "per 1,000",
         ),
         Row(
+            "bulk: PostgreSQL-bound ceiling",
+            round(_cores() / (bulk_cpu.get("postgres", 0) / 1000 / BULK_ITEMS))
+            if bulk_cpu.get("postgres")
+            else None,
+            unit="ratings/s",
+            note=f"this machine's {_cores()} cores ÷ the PostgreSQL CPU one rating of a batch costs (measured above: "
+            f"two rows, their {_index_count()} indexes, the change and outbox triggers), even if Python cost nothing; "
+            f"the bulk target is out of reach where this is below {BULK_TARGET:,}/s",
+        ),
+        Row(
             "bulk: stored − created",
             bulk_check.stored - bulk_check.created,
             unit="",
@@ -662,6 +672,21 @@ def _run(ctx: Context, sizes: _Sizes, details: dict) -> list[Row]:
         ),
     ]
     return rows
+
+
+def _index_count() -> int:
+    """Indexes a rating that registers its transaction maintains (both tables)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND tablename IN "
+            "('evaluations_evaluation', 'evaluations_transaction')",
+            [SLUG],
+        )
+        return cursor.fetchone()[0]
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
 
 
 def _load_details(result: LoadResult) -> dict:
