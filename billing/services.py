@@ -440,8 +440,15 @@ def subscription_set_plan(*, actor: Actor, tenant, plan: Plan) -> Subscription:
     if billing_enabled():
         try:
             if payer_for(tenant, subscription) == Payer.RESELLER:
-                if plan != subscription.plan or not subscription.stripe_subscription_item_id:
+                has_line = bool(subscription.stripe_subscription_item_id)
+                if plan.stripe_price_id and (plan != subscription.plan or not has_line):
                     _wholesale_follow(subscription, tenant, plan, actor=actor)
+                elif has_line and plan != subscription.plan:  # a billed line cannot move to an unpriced plan
+                    raise ValidationError(
+                        {"plan": [_("%(plan)s has no Stripe price yet.") % {"plan": plan.name}]},
+                        code="no_price",
+                    )
+                # an unpriced plan and no line yet: nothing is billed through Stripe, the change is local
             elif plan != subscription.plan and subscription.stripe_subscription_item_id:
                 if not plan.stripe_price_id:
                     raise ValidationError(

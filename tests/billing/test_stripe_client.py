@@ -243,6 +243,20 @@ def test_a_wholesale_reseller_has_one_subscription_with_a_line_per_tenant(
     assert subscription_of(beta).plan.code == "flagship"
 
 
+def test_a_wholesale_tenant_on_a_plan_without_a_stripe_price_stays_local(
+    stripe_api, alpha, beta, restore_resellers
+):
+    _wholesale(alpha, beta)
+    Plan.objects.filter(code="basic").update(stripe_price_id="")
+    services.subscription_set_plan(actor=ADMIN, tenant=alpha.tenant, plan=Plan.objects.get(code="basic"))
+    assert stripe_api.sent == [] and subscription_of(alpha).plan.code == "basic"
+    # but a tenant already billed on a line cannot move to it
+    services.subscription_set_plan(actor=ADMIN, tenant=beta.tenant, plan=Plan.objects.get(code="standard"))
+    with pytest.raises(ValidationError, match="no Stripe price"):
+        services.subscription_set_plan(actor=ADMIN, tenant=beta.tenant, plan=Plan.objects.get(code="basic"))
+    assert subscription_of(beta).plan.code == "standard"
+
+
 def test_a_paying_tenants_plan_change_moves_its_subscription_line(stripe_api, alpha):
     put_status(
         alpha,
