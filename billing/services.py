@@ -543,13 +543,13 @@ def _tenant_line(subscription: Subscription, obj: dict) -> dict | None:
 
 
 def _plan_of(line: dict) -> Plan | None:
-    code = (line.get("metadata") or {}).get("plan")
-    if code:
-        plan = Plan.objects.filter(code=code).first()
-        if plan is not None:
-            return plan
+    """The plan a line is priced by: its price (a change in the customer portal changes only that), else the
+    plan its metadata names (a wholesale line priced inline has a price of its own)."""
     price = _id(line.get("price"))
-    return Plan.objects.filter(stripe_price_id=price).first() if price else None
+    plan = Plan.objects.filter(stripe_price_id=price).first() if price else None
+    if plan is None and (code := (line.get("metadata") or {}).get("plan")):
+        plan = Plan.objects.filter(code=code).first()
+    return plan
 
 
 def _apply_subscription(subscription: Subscription, obj: dict, version: int, *, actor: Actor) -> bool:
@@ -721,6 +721,7 @@ def invoice_sync(*, obj: dict, event_type: str, version: int, actor: Actor = STR
     """invoice.finalized / paid / payment_failed / marked_uncollectible: the invoice as last reported (never
     an older report over a newer one), the reseller's revenue share, and the subscription's dunning state."""
     rows, tenant, reseller = _invoice_owner(obj)
+    subscription_id = _id(((obj.get("parent") or {}).get("subscription_details") or {}).get("subscription"))
     invoice = Invoice.objects.select_for_update().filter(stripe_invoice_id=obj["id"]).first()
     status = obj.get("status") or ""
     changed = False
@@ -751,6 +752,10 @@ def invoice_sync(*, obj: dict, event_type: str, version: int, actor: Actor = STR
     if nudge and not (event_type == "invoice.payment_failed" and first_payment):
         new_status, from_statuses = nudge
         for row in rows:
+            if (
+                row.stripe_subscription_id != subscription_id
+            ):  # linked by metadata only, or an older subscription
+                continue
             if version > row.stripe_version and row.status in from_statuses:
                 before = row.status
                 _set_status(row, new_status, at=_ts(version), actor=actor)

@@ -192,6 +192,18 @@ def test_deleted_cancels_and_schedules_the_archive_after_the_retention_period(st
     assert row.archive_after == row.cancelled_at + timedelta(days=90)
 
 
+def test_a_plan_changed_in_the_customer_portal_follows_the_lines_price(stripe_api, alpha):
+    put_status(
+        alpha, S.ACTIVE, stripe_subscription_id=SUB, stripe_subscription_item_id="si_TQxA1basicLine0001"
+    )
+    obj = subscription_object(alpha.tenant)
+    line = obj["items"]["data"][0]
+    line["price"]["id"] = line["plan"]["id"] = "price_1SZflagMonthlyCNY29800"
+    line["metadata"] = {"plan": "standard"}  # left over from an earlier change of ours
+    deliver(event("customer.subscription.updated", obj, T0, previous={"items": {"data": []}}))
+    assert subscription_of(alpha).plan.code == "flagship"
+
+
 # --- out of order ------------------------------------------------------------------------------------------
 def test_an_older_update_arriving_late_never_rolls_the_status_back(stripe_api, alpha):
     newer = deliver(_sub_event(alpha, status="past_due", created=T0 + 100))
@@ -280,6 +292,15 @@ def test_an_uncollectible_invoice_makes_the_subscription_unpaid(stripe_api, alph
     deliver(_invoice_event(alpha, "invoice.marked_uncollectible", "uncollectible", T0))
     assert subscription_of(alpha).status == S.UNPAID
     assert Invoice.objects.get().status == "uncollectible"
+
+
+def test_an_invoice_of_another_subscription_does_not_move_the_current_one(stripe_api, alpha):
+    _linked(alpha, sub_id="sub_1SZnewerL2eZvKYlo2Nw", status=S.ACTIVE)  # subscribed again since
+    deliver(
+        _invoice_event(alpha, "invoice.marked_uncollectible", "uncollectible", T0)
+    )  # the old one's invoice
+    assert subscription_of(alpha).status == S.ACTIVE
+    assert Invoice.objects.get().tenant_id == alpha.tenant.pk
 
 
 def test_an_invoice_event_older_than_the_subscription_state_does_not_move_it(stripe_api, alpha):
