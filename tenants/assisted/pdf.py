@@ -45,7 +45,7 @@ class PaperFormSpec:
     color: str = "#1d4ed8"
     on_color: str = "#ffffff"
     logo: bytes | None = None  # PNG or JPEG (an SVG logo is left out of the PDF)
-    contact: str = ""  # phone · e-mail, printed under the instructions
+    contact: str = ""  # phone · e-mail, printed in the band
 
 
 def _wrap(text: str, size: float, width: float) -> list[str]:
@@ -123,30 +123,35 @@ class _Page:
 
 
 def _brand_band(page: _Page, spec: PaperFormSpec) -> None:
-    """The tenant's name (and logo) on a band of its primary colour, across the top of the first page."""
+    """The tenant's name and logo, and its contact on the right, on a band of its primary colour across the top
+    of the first page (no taller than the name line it replaces: the form stays one sheet)."""
     from reportlab.lib.colors import HexColor
     from reportlab.lib.utils import ImageReader
 
-    c, height = page.c, HEADING_SIZE * 2.6
-    top = HEIGHT - MARGIN + 4 * mm
+    c, height = page.c, HEADING_SIZE * 1.9
+    top = HEIGHT - MARGIN + 6 * mm
     c.setFillColor(HexColor(spec.color))
-    c.rect(0, top - height, WIDTH, height + (HEIGHT - top), stroke=0, fill=1)
-    left = MARGIN
+    c.rect(0, top - height, WIDTH, HEIGHT - top + height, stroke=0, fill=1)
+    left, right = MARGIN, WIDTH - MARGIN
     if spec.logo:
         with contextlib.suppress(OSError, ValueError):  # a logo reportlab cannot read is left out
             image = ImageReader(io.BytesIO(spec.logo))
             width, tall = image.getSize()
-            side = height - 4 * mm
+            side = height - 3 * mm
             c.drawImage(
-                image, left, top - height + 2 * mm, width=side * width / tall, height=side, mask="auto"
+                image, left, top - height + 1.5 * mm, width=side * width / tall, height=side, mask="auto"
             )
-            left += side * width / tall + 4 * mm
+            left += side * width / tall + 3 * mm
+    baseline = top - height / 2 - HEADING_SIZE / 3
     c.setFillColor(HexColor(spec.on_color))
-    name = _wrap(spec.tenant_name, HEADING_SIZE, WIDTH - left - MARGIN)[0]
+    if spec.contact:
+        c.setFont(FONT, SMALL_SIZE)
+        c.drawRightString(right, baseline, spec.contact)
+        right -= pdfmetrics.stringWidth(spec.contact, FONT, SMALL_SIZE) + 4 * mm
     c.setFont(FONT, HEADING_SIZE)
-    c.drawString(left, top - height / 2 - HEADING_SIZE / 3, name)
+    c.drawString(left, baseline, _wrap(spec.tenant_name, HEADING_SIZE, max(right - left, 40 * mm))[0])
     c.setFillColorRGB(*INK)
-    page.y = top - height - 4 * mm
+    page.y = top - height - 2 * mm
 
 
 def paper_form_pdf(spec: PaperFormSpec) -> bytes:
@@ -239,8 +244,6 @@ def paper_form_pdf(spec: PaperFormSpec) -> bytes:
         SMALL_SIZE + 1,
     )
     page.text(_("Put the completed form in the box at the window or hand it to the staff."), SMALL_SIZE + 1)
-    if spec.contact:
-        page.text(_("Questions: %(contact)s") % {"contact": spec.contact}, SMALL_SIZE + 1)
     page.footer()
     c.showPage()
     c.save()
