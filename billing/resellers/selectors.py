@@ -76,8 +76,9 @@ class Dashboard:
 def dashboard(reseller: Reseller, *, scheme: str, port: str = "") -> Dashboard:
     """The reseller's tenants with plan, subscription and ratings this and last month (the national rollups,
     read through the national console's own selector so the figures match it)."""
-    from control_plane.console.selectors import tenant_rows
+    from control_plane.console.selectors import tenant_rows, tenants_filtered
 
+    tenants = tenants_filtered().filter(reseller=reseller).order_by("name", "slug")  # the console's joins
     rows = [
         DashboardRow(
             tenant=row.tenant,
@@ -86,7 +87,7 @@ def dashboard(reseller: Reseller, *, scheme: str, port: str = "") -> Dashboard:
             ratings_this_month=row.ratings_this_month,
             ratings_last_month=row.ratings_last_month,
         )
-        for row in tenant_rows(list(reseller_tenants(reseller)))
+        for row in tenant_rows(list(tenants))
     ]
     by_status: dict[str, int] = {}
     for row in rows:
@@ -97,6 +98,13 @@ def dashboard(reseller: Reseller, *, scheme: str, port: str = "") -> Dashboard:
         ratings_last_month=sum(r.ratings_last_month for r in rows),
         by_status=by_status,
     )
+
+
+def signups_waiting(reseller: Reseller) -> int:
+    """Applications that chose this reseller and wait for its decision."""
+    from control_plane.onboarding.models import SignupRequest, SignupStatus
+
+    return SignupRequest.objects.filter(reseller=reseller, status=SignupStatus.SUBMITTED).count()
 
 
 @dataclass(frozen=True)

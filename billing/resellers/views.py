@@ -86,9 +86,7 @@ def dashboard(request, reseller: Reseller):
         {
             "reseller": reseller,
             "board": selectors.dashboard(reseller, scheme=request.scheme, port=_port(request)),
-            "pending": reviewable_requests(request.user, status=SignupStatus.SUBMITTED)
-            .filter(reseller=reseller)
-            .count(),
+            "pending": selectors.signups_waiting(reseller),
             "nav": "dashboard",
         },
     )
