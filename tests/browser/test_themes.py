@@ -10,7 +10,8 @@ from django_tenants.utils import schema_context
 
 from tenants.accounts.actors import Actor
 from tests.channels import browser_support as support
-from themes.models import TEXT_FIELDS, Theme
+from tests.conftest import PASSWORD
+from themes.models import TEXT_FIELDS, Theme, ThemeDraft
 from themes.services import ThemeOwner, theme_draft_save, theme_publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db]
@@ -125,3 +126,74 @@ def test_device_page_and_portal_wear_each_tenants_theme(live_url, themed, contex
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
         "device-alpha.png", "device-beta.png", "portal-alpha.png", "portal-beta.png",
     ]  # fmt: skip
+
+
+def forget_edits(info, saved: Saved) -> None:
+    ThemeDraft.objects.filter(theme__tenant=info.tenant).delete()
+    restore(saved)
+
+
+@pytest.fixture
+def alpha_untouched(tenant_pair, django_db_blocker):
+    """Alpha's theme as it was, put back after the test edits it through the browser."""
+    info = tenant_pair["alpha"]
+
+    def snapshot() -> Saved:
+        existing = Theme.objects.filter(tenant=info.tenant).first()
+        return Saved(info.tenant, {n: getattr(existing, n) for n in TEXT_FIELDS} if existing else None)
+
+    saved = support.in_thread(django_db_blocker, snapshot)
+    yield info
+    support.in_thread(django_db_blocker, lambda: forget_edits(info, saved))
+
+
+def test_an_administrator_edits_previews_and_publishes_with_the_keyboard(
+    live_url, alpha_untouched, context, tmp_path
+):
+    info = alpha_untouched
+    page = context.new_page()
+    page.goto(live_url("alpha", "/accounts/login/"))
+    page.locator("input[name=login]").fill(info.admin_email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(live_url("alpha", "/"))
+    page.goto(live_url("alpha", "/settings/theme/"))
+    # the colour field is a text field with a label; the picker beside it appears with JavaScript
+    assert page.locator("label[for=id_primary_color]").count() == 1
+    assert page.locator(".colour-picker[data-for=id_primary_color]").is_visible()
+    # a pale primary colour is refused with its ratio; the summary of problems takes the focus
+    page.locator("#id_primary_color").fill("#9ca3af")
+    page.locator("#id_primary_color").press("Enter")
+    page.locator("#theme-errors").wait_for()
+    assert page.evaluate("() => document.activeElement.id") == "theme-errors"
+    assert "2.5:1" in page.locator("#theme-errors").inner_text()
+    # a good one is saved as a draft and opens the preview
+    page.locator("#id_primary_color").fill("#0f766e")
+    page.locator("#id_display_name").fill("甲省政务服务网")
+    page.locator("#id_display_name").press("Enter")
+    page.wait_for_url(live_url("alpha", "/settings/theme/preview/"))
+    device = page.frame_locator("iframe[src$='preview/device']")
+    device.locator(".kiosk-head").wait_for()
+    assert (
+        device.locator(".kiosk-head").evaluate("e => getComputedStyle(e).backgroundColor")
+        == "rgb(15, 118, 110)"
+    )
+    assert device.locator("#kiosk-org").inner_text() == "甲省政务服务网"
+    widget = page.frame_locator("iframe[src$='preview/widget']")
+    submit_colour = widget.locator("[data-hcp-rating]").evaluate(
+        "host => getComputedStyle(host.shadowRoot.querySelector('.submit')).backgroundColor"
+    )
+    assert submit_colour == "rgb(15, 118, 110)"  # inside the widget's shadow root
+    page.screenshot(path=str(tmp_path / "preview.png"), full_page=True)
+    # the public portal is unchanged until published
+    portal = context.new_page()
+    portal.goto(live_url("alpha", "/portal/"))
+    assert "甲省政务服务网" not in portal.locator(".site-header").inner_text()
+    # publish with the keyboard
+    page.locator("form[action$='/publish'] button").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_url("alpha", "/settings/theme/"))
+    portal.reload()
+    assert portal.locator(".site-header .brand").inner_text().strip() == "甲省政务服务网"
+    header = portal.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert header == "rgb(15, 118, 110)"
