@@ -97,3 +97,13 @@ def test_a_signup_without_a_reseller_is_for_national_staff_only(side_a, applican
     signup.refresh_from_db()
     assert signup.status == SignupStatus.SUBMITTED
     assert national.get(f"/onboarding/requests/{signup.pk}/").status_code == 200
+
+
+def test_the_applicant_reads_which_reseller_reviews_it(side_a, applicant, national):
+    signup = _apply(applicant, side_a.reseller)
+    page = applicant.get(f"/onboarding/{signup.pk}/").content.decode()
+    assert "waits for review by 甲代理公司" in page and 'id="signup-reseller">甲代理公司<' in page
+    assert (
+        'id="signup-reseller">甲代理公司<'
+        in national.get(f"/onboarding/requests/{signup.pk}/").content.decode()
+    )
