@@ -56,3 +56,20 @@ def test_the_dashboard_costs_the_same_whatever_the_number_of_tenants(side_a, dja
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = side_a.client.get("/reseller/")
     assert len(response.context["board"].rows) == 13
+
+
+def test_every_console_page_is_served_in_chinese_by_default(side_a, alpha, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = side_a.client
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    for path in (
+        "/reseller/",
+        "/reseller/tenants/new/",
+        f"/reseller/tenants/{alpha.tenant.pk}/",
+        "/reseller/plans/",
+        "/reseller/signups/",
+        "/reseller/statements/?month=2026-01",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert '<html lang="zh-hans">' in response.content.decode(), path
