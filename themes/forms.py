@@ -16,9 +16,7 @@ def _colour(label, help_text):
         required=False,
         help_text=help_text,
         max_length=7,
-        widget=forms.TextInput(
-            attrs={"pattern": "#[0-9a-fA-F]{6}", "placeholder": "#1f5fbf", "spellcheck": "false", "size": 8}
-        ),
+        widget=forms.TextInput(attrs={"pattern": "#[0-9a-fA-F]{6}", "spellcheck": "false", "size": 8}),
         error_messages={"invalid": _("Use a colour like #1f5fbf.")},
     )
 

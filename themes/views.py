@@ -23,7 +23,7 @@ from tenants.accounts.roles import Perm, has_permission
 from tenants.accounts.views import add_service_errors
 from themes.contrast import AA_TEXT, contrast_ratio, ratio_label
 from themes.forms import ThemeForm
-from themes.models import ASSETS, TEXT_FIELDS, ThemeScope
+from themes.models import ASSETS, TEXT_FIELDS, Font, ThemeScope
 from themes.selectors import asset_bytes, console_reseller_id, inherited_view, theme_for_request
 from themes.services import (
     CONTRAST_PAIRS,
@@ -44,10 +44,10 @@ URL_NAMES = {
     ThemeScope.RESELLER: "reseller-theme",
 }
 SOURCE_LABELS = {
-    "default": gettext_lazy("built-in default"),
-    "platform": gettext_lazy("platform default"),
-    "reseller": gettext_lazy("reseller"),
-    "tenant": gettext_lazy("this theme"),
+    "default": gettext_lazy("the built-in default"),
+    "platform": gettext_lazy("from the platform default"),
+    "reseller": gettext_lazy("from your reseller"),
+    "tenant": gettext_lazy("from this theme"),
     "organisation": gettext_lazy("the organisation's name"),
     "display_name": gettext_lazy("the display name"),
 }
@@ -154,10 +154,13 @@ def edit(request, scope: str):
             messages.success(request, _("Draft saved. Check it on every surface, then publish it."))
             return redirect(urls["preview"])
     inherited = inherited_view(theme)
+    for name in TEXT_FIELDS:  # the inherited value shows, greyed, in each empty field
+        if name != "font":
+            form.fields[name].widget.attrs["placeholder"] = getattr(inherited, name)
     rows = [
         {
             "field": form[name],
-            "inherited": getattr(inherited, name),
+            "inherited": Font(inherited.font).label if name == "font" else getattr(inherited, name),
             "from": SOURCE_LABELS.get(inherited.sources.get(name, "default"), ""),
             "colour": name.endswith("_color"),
         }

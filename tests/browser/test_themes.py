@@ -167,6 +167,7 @@ def test_an_administrator_edits_previews_and_publishes_with_the_keyboard(
     page.locator("#theme-errors").wait_for()
     assert page.evaluate("() => document.activeElement.id") == "theme-errors"
     assert "2.5:1" in page.locator("#theme-errors").inner_text()
+    page.screenshot(path=str(tmp_path / "editor-refused.png"), full_page=True)
     # a good one is saved as a draft and opens the preview
     page.locator("#id_primary_color").fill("#0f766e")
     page.locator("#id_display_name").fill("甲省政务服务网")
