@@ -40,3 +40,12 @@ def test_archived_answers_only_the_language_switch(alpha):
 def test_the_control_plane_is_never_held(tenant_pair, db):
     Tenant.objects.filter(schema_name="public").update(status="suspended")  # not possible from the console
     assert host_client("localhost").get("/").status_code == 200
+
+
+def test_suspended_or_archived_hosts_still_serve_the_favicon_and_the_domain_token(alpha):
+    # the browser's favicon request and a verified custom domain's daily HTTP re-check are answered by their
+    # views (404: no favicon, no verified custom domain on this host), not by the hold page
+    for status in ("suspended", "archived"):
+        hold(alpha, status)
+        for path in ("/theme/favicon", "/.well-known/haochaping-verify.txt"):
+            assert host_client(alpha.host).get(path).status_code == 404, (status, path)

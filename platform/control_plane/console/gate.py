@@ -33,7 +33,7 @@ from tenants.models import TenantStatus
 SUPPORT_SESSION_KEY = "console_support_grant"
 SUPPORT_EMAIL_DOMAIN = "support.invalid"  # every grant's read-only user: support-<grant>@support.invalid
 
-ALWAYS = frozenset({"set_language", "theme-logo"})
+ALWAYS = frozenset({"set_language", "theme-logo", "theme-favicon", "domain-token"})  # domain-token: a custom domain stays verified
 CITIZEN_PAGES = frozenset(
     {
         "channels-device",
