@@ -8,10 +8,12 @@ With billing disabled (no STRIPE_API_KEY) every tenant is on BILLING_DEFAULT_PLA
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -106,14 +108,17 @@ def subscription_for(tenant) -> Subscription:
     subscription = Subscription.objects.select_related("plan").filter(tenant=tenant).first()
     if subscription is not None:
         return subscription
+    trial_ends_at = None
     if billing_enabled():
         plan = _plan(settings.BILLING_TRIAL_PLAN)
         status = SubscriptionStatus.TRIALING
+        # the trial runs from the first use; billing.services.dunning_advance ends it (read-only until a plan)
+        trial_ends_at = timezone.now() + timedelta(days=plan.trial_days)
     else:
         plan = _plan(settings.BILLING_DEFAULT_PLAN)
         status = SubscriptionStatus.ACTIVE
     subscription, _created = Subscription.objects.get_or_create(
-        tenant=tenant, defaults={"plan": plan, "status": status}
+        tenant=tenant, defaults={"plan": plan, "status": status, "trial_ends_at": trial_ends_at}
     )
     return Subscription.objects.select_related("plan").get(pk=subscription.pk)
 

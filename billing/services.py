@@ -801,7 +801,8 @@ def stripe_event_retry(*, actor: Actor, event: StripeEvent) -> StripeEvent:
 
 # --- dunning (beat) -----------------------------------------------------------------------------------------
 def dunning_advance(*, now: datetime | None = None) -> dict[str, int]:
-    """Past due beyond BILLING_GRACE_DAYS → unpaid (administration read-only); cancelled beyond its retention
+    """A trial ended without a subscription and past due beyond BILLING_GRACE_DAYS → unpaid (administration
+    read-only, citizens unaffected); cancelled beyond its retention
     (archive_after) → the tenant archived, with the reason. Idempotent."""
     from control_plane.console.services import tenant_status_change
 
@@ -809,6 +810,25 @@ def dunning_advance(*, now: datetime | None = None) -> dict[str, int]:
     grace = timedelta(days=settings.BILLING_GRACE_DAYS)
     unpaid = archived = 0
     with schema_context("public"):
+        # a trial that ended without a subscription: administration read-only until a plan is chosen
+        for pk in Subscription.objects.filter(
+            status=SubscriptionStatus.TRIALING, stripe_subscription_id="", trial_ends_at__lte=now
+        ).values_list("pk", flat=True):
+            with transaction.atomic():
+                row = Subscription.objects.select_for_update().get(pk=pk)
+                if row.status != SubscriptionStatus.TRIALING or row.stripe_subscription_id:
+                    continue
+                row.status = SubscriptionStatus.UNPAID
+                row.save(update_fields=["status", "updated_at"])
+                audit_record(
+                    actor=BILLING,
+                    action="billing.trial_ended",
+                    target=row,
+                    reason=_("The trial ended without a subscription."),
+                    data={"tenant_id": row.tenant_id, "trial_ends_at": row.trial_ends_at.isoformat()},
+                )
+                _refresh_state()
+            unpaid += 1
         for pk in Subscription.objects.filter(
             status=SubscriptionStatus.PAST_DUE, past_due_since__lte=now - grace
         ).values_list("pk", flat=True):

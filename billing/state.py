@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from billing.entitlements import billing_enabled
 from billing.models import Invoice, Subscription, SubscriptionStatus
@@ -19,6 +20,7 @@ from tenants.middleware import HOST_CACHE_SECONDS
 
 # Administration is read-only in these states (billing/gate.py says what stays open).
 READ_ONLY = frozenset({SubscriptionStatus.UNPAID, SubscriptionStatus.CANCELLED})
+TRIAL_NOTICE = timedelta(days=7)  # the banner announces a trial's end this long before
 _ATTR = "_billing_state"
 
 
@@ -32,6 +34,7 @@ class BillingState:
     cancelled_at: datetime | None = None
     archive_after: datetime | None = None
     pay_url: str = ""  # the latest open invoice's hosted page (past due, unpaid)
+    subscribed: bool = False  # a Stripe subscription exists (else unpaid means: the trial ended)
 
     @property
     def read_only(self) -> bool:
@@ -45,14 +48,22 @@ class BillingState:
 
     @property
     def banner(self) -> str:
-        """Which banner base.html shows: "" (none), past_due, unpaid or cancelled."""
-        if not self.enabled or self.status not in (
+        """Which banner base.html shows: "" (none), trial_ending (its last TRIAL_NOTICE_DAYS), trial_ended,
+        past_due, unpaid or cancelled."""
+        if not self.enabled:
+            return ""
+        if self.status == SubscriptionStatus.TRIALING:
+            ending = self.trial_ends_at and self.trial_ends_at - timezone.now() <= TRIAL_NOTICE
+            return "trial_ending" if ending else ""
+        if self.status == SubscriptionStatus.UNPAID and not self.subscribed:
+            return "trial_ended"
+        if self.status in (
             SubscriptionStatus.PAST_DUE,
             SubscriptionStatus.UNPAID,
             SubscriptionStatus.CANCELLED,
         ):
-            return ""
-        return self.status
+            return self.status
+        return ""
 
 
 DISABLED = BillingState(enabled=False, status=SubscriptionStatus.ACTIVE)
@@ -69,6 +80,7 @@ def _load(tenant) -> BillingState:
             "cancelled_at",
             "archive_after",
             "stripe_customer_id",
+            "stripe_subscription_id",
             "plan__name",
         )
         .first()
@@ -94,6 +106,7 @@ def _load(tenant) -> BillingState:
         cancelled_at=row.cancelled_at,
         archive_after=row.archive_after,
         pay_url=pay_url,
+        subscribed=bool(row.stripe_subscription_id),
     )
 
 

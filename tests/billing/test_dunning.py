@@ -14,10 +14,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing import services
-from billing.models import Invoice, SubscriptionStatus
+from billing.entitlements import subscription_for
+from billing.models import Invoice, Subscription, SubscriptionStatus
 from tenants.accounts.models import ApiKey, AuditEvent
 from tenants.accounts.roles import Role
 from tenants.cases.models import Case
+from tenants.middleware import host_cache_clear
 from tenants.models import Tenant
 from tests.billing.stripe_recordings.fixtures import (  # noqa: F401 (fixtures)
     admin_client,
@@ -238,3 +240,37 @@ def test_a_cancelled_tenant_is_archived_once_the_retention_period_is_over(stripe
     change = TenantStatusChange.objects.get(tenant=alpha.tenant, action="archive")
     assert change.actor_label == "billing" and "retention period ended" in change.reason
     assert timezone.localtime(now).date().isoformat() in change.reason
+
+
+# --- the trial -----------------------------------------------------------------------------------------------
+def test_a_trial_is_announced_before_it_ends_and_then_leaves_administration_read_only(stripe_api, world):
+    alpha = world.info
+    Subscription.objects.filter(tenant=alpha.tenant).delete()
+    # the first use starts the trial: its end is the plan's trial days away
+    subscription = subscription_for(alpha.tenant)
+    assert subscription.status == S.TRIALING
+    assert subscription.trial_ends_at - timezone.now() > timedelta(days=subscription.plan.trial_days - 1)
+    admin = admin_client(alpha)
+    assert not _banner(admin.get("/"))  # weeks left: no banner
+    # a week before its end the banner announces it
+    ends = timezone.now() + timedelta(days=3)
+    Subscription.objects.filter(pk=subscription.pk).update(trial_ends_at=ends)
+    host_cache_clear()
+    banner = _banner(admin.get("/"))
+    assert "The trial ends on " + timezone.localtime(ends).strftime("%Y-%m-%d") in banner
+
+    # when it has ended without a subscription, administration is read-only and the banner says why
+    assert services.dunning_advance(now=ends + timedelta(minutes=1))["unpaid"] == 1
+    assert subscription_of(alpha).status == S.UNPAID
+    host_cache_clear()
+    assert "Trial ended" in _banner(admin.get("/"))
+    assert admin.post("/settings/api-keys/", {"name": "late", "role": "work_order"}).status_code == 403
+    # citizens keep rating
+    device = key_client(alpha.host, world.device_key)
+    assert (
+        device.post("/api/v1/evaluations", _rating("TRIAL-1"), content_type="application/json").status_code
+        == 201
+    )
+    # a paying tenant's trial is Stripe's to end: a subscribed trial is left alone
+    put_status(alpha, S.TRIALING, trial_ends_at=ends, stripe_subscription_id="sub_paying")
+    assert services.dunning_advance(now=ends + timedelta(minutes=1))["unpaid"] == 0
