@@ -1,9 +1,11 @@
 """The demo: the control plane with a national staff login and three tenants, each with an admin login."""
 
 from control_plane.onboarding.demo import onboarding_demo_seed
+from django.conf import settings
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from billing.resellers.demo import commerce_demo_seed
 from tenants.accounts.actors import Actor
 from tenants.accounts.roles import Role
 from tenants.accounts.services import user_create
@@ -73,4 +75,8 @@ def demo_seed(*, with_content: bool = True) -> list[Tenant]:
         tenants.append(result.tenant)
         if with_content:
             demo_content_seed(slug=spec["slug"], region_code=spec["region_code"])
+    # a reseller selling 深圳 under its own brand; 广东's own colour (billing/resellers/demo.py)
+    commerce_demo_seed(
+        actor=actor, password=DEMO_PASSWORD, site_url=f"http://{settings.BASE_DOMAIN}:{settings.PORT}"
+    )
     return tenants
