@@ -113,3 +113,19 @@ def region_level(code: str) -> str:
     if code[4:] == "00":
         return "city"
     return "county"
+
+
+# Line breaks and other control characters (C0, DEL, C1, the Unicode line and paragraph separators). Names end
+# up in e-mail headers (From, Subject), where a line break makes every e-mail fail, and on single-line layouts.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control_characters(value: str) -> bool:
+    return bool(CONTROL_CHARACTERS.search(value or ""))
+
+
+def control_characters_message(label) -> str:
+    """The refusal of a text with control characters, naming the field."""
+    return _("“%(field)s” must be one line, without line breaks or other control characters.") % {
+        "field": label
+    }

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from tenants.validators import CONTROL_CHARACTERS
 from themes.selectors import ThemeView, theme_for_tenant
 
 SIGNATURE_DELIMITER = "-- "  # RFC 3676: mail clients fold or grey what follows
@@ -28,10 +29,22 @@ def email_theme(tenant=None) -> ThemeView:
     return theme_for_tenant(tenant if tenant is not None else current_tenant())
 
 
+def header_text(value: str) -> str:
+    """`value` on one line, for a mail header (From's name, Subject). The forms refuse control characters, but a
+    name stored before they did (or by a system caller, or inherited from a level above) must not make every
+    e-mail of the tenant fail: a line break in a header raises, so each one becomes a space."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", value or "").split())
+
+
 def email_from(view: ThemeView) -> str:
     """DEFAULT_FROM_EMAIL's address under the theme's sender name."""
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return str(Address(display_name=view.email_sender_name or name, addr_spec=address or "noreply@localhost"))
+    return str(
+        Address(
+            display_name=header_text(view.email_sender_name) or header_text(name),
+            addr_spec=address or "noreply@localhost",
+        )
+    )
 
 
 def email_footer_lines(view: ThemeView) -> list[str]:

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from themes.models import Font
+from tenants.validators import control_characters_message, has_control_characters
+from themes.models import SINGLE_LINE_FIELDS, Font
 
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 COLOUR_FIELDS = ("primary_color", "on_primary_color", "text_color", "background_color")
@@ -68,3 +69,11 @@ class ThemeForm(forms.Form):
         for name, field in self.fields.items():  # the help under each label, which says what "empty" inherits
             if not name.startswith("clear_"):
                 field.widget.attrs["aria-describedby"] = f"id_{name}-help"
+
+    def clean(self):
+        cleaned = super().clean()
+        # They end up in e-mail headers (a line break there makes every e-mail fail) and one-line layouts.
+        for name in SINGLE_LINE_FIELDS:
+            if has_control_characters(cleaned.get(name)):
+                self.add_error(name, control_characters_message(self.fields[name].label))
+        return cleaned

@@ -78,6 +78,9 @@ TEXT_FIELDS = (
     "email_sender_name",
 )
 ASSETS = ("logo", "favicon")
+# The text fields that must stay on one line (the name and sender go into e-mail headers; all of them into
+# headers and footers of pages and PDFs).
+SINGLE_LINE_FIELDS = ("display_name", "footer_text", "contact_phone", "contact_email", "email_sender_name")
 
 
 class Theme(ThemeFields):

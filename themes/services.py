@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
+from tenants.validators import control_characters_message, has_control_characters
 from themes.contrast import AA_TEXT, contrast_ratio, ratio_label
-from themes.models import ASSETS, TEXT_FIELDS, Theme, ThemeDraft, ThemeScope
+from themes.models import ASSETS, SINGLE_LINE_FIELDS, TEXT_FIELDS, Theme, ThemeDraft, ThemeScope
 from themes.selectors import (  # noqa: F401 (re-exported: the one lookup every surface uses)
     PLATFORM_COLOR,
     PLATFORM_NAME,
@@ -129,6 +130,9 @@ def theme_draft_save(
                 changed.add(name)
             setattr(draft, name, value)
     errors: dict[str, list[str]] = {}
+    for name in SINGLE_LINE_FIELDS:  # system callers too (the form refuses them first)
+        if has_control_characters(getattr(draft, name)):
+            errors[name] = [control_characters_message(ThemeDraft._meta.get_field(name).verbose_name)]
     for kind, data in (uploads or {}).items():
         try:
             content_type = asset_check(data, kind)

@@ -16,7 +16,9 @@ class AccountAdapter(DefaultAccountAdapter):
         return email_from(self._theme())
 
     def format_email_subject(self, subject: str) -> str:
-        return f"[{self._theme().display_name}] {subject}"
+        from themes.email import header_text
+
+        return header_text(f"[{self._theme().display_name}] {subject}")
 
     def _theme(self):
         from allauth.core import context

@@ -83,10 +83,10 @@ def invitation_email_send(
                 _("If you did not expect this e-mail, ignore it."),
             ]
         )
-        from themes.email import email_body, email_from, email_theme
+        from themes.email import email_body, email_from, email_theme, header_text
 
         theme = email_theme()  # the tenant's (this runs in its schema): sender name, name and footer
-        send_mail(subject, email_body(theme, body), email_from(theme), [user.email])
+        send_mail(header_text(subject), email_body(theme, body), email_from(theme), [user.email])
 
 
 @transaction.atomic

@@ -76,6 +76,11 @@ def _errors(response, field: str) -> list[str]:
             "already has a workspace or an application in progress",
         ),
         ({"organisation_name": "  "}, "organisation_name", "This field is required."),
+        (
+            {"organisation_name": "丙市\r\nBcc: x@evil.example"},
+            "organisation_name",
+            "“Organisation name” must be one line, without line breaks or other control characters.",
+        ),
         ({"contact_phone": "12345"}, "contact_phone", "Enter a mobile number (11 digits)"),
         ({"contact_email": "not-an-address"}, "contact_email", "Enter a valid email address."),
         ({"contact_name": ""}, "contact_name", "This field is required."),

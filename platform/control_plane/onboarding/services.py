@@ -31,6 +31,7 @@ from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
 from tenants.models import TenantStatus
 from tenants.services import tenant_domain_name, tenant_provision, tenant_template_ensure
+from themes.email import header_text
 
 logger = logging.getLogger(__name__)
 
@@ -323,6 +324,6 @@ def _rejection_email(signup_id: int) -> None:
             ]
         )
     try:
-        send_mail(subject, body, None, [signup.requester.email])
+        send_mail(header_text(subject), body, None, [signup.requester.email])
     except Exception:  # the decision stands and is shown on the application page
         logger.exception("could not e-mail the rejection of sign-up %s", signup_id)

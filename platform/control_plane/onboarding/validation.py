@@ -12,7 +12,13 @@ from django_tenants.utils import schema_exists
 from control_plane.onboarding.models import HOLDING_STATUSES, PENDING_STATUSES, SIGNUP_KINDS, SignupRequest
 from tenants.models import Domain, Tenant, TenantKind
 from tenants.services import tenant_domain_name
-from tenants.validators import region_level, validate_region_code, validate_slug
+from tenants.validators import (
+    control_characters_message,
+    has_control_characters,
+    region_level,
+    validate_region_code,
+    validate_slug,
+)
 
 # Mainland mobile numbers, or landlines with their area code (an extension may follow).
 PHONE_PATTERN = re.compile(r"^(?:\+?86)?(?:1[3-9]\d{9}|0\d{2,3}\d{7,8}(?:\d{1,6})?)$")
@@ -140,6 +146,8 @@ def application_validate(*, requester, data: dict) -> dict:
         errors.setdefault("organisation_name", []).append(_("Enter the organisation's name."))
     elif len(name) > 200:
         errors.setdefault("organisation_name", []).append(_("The name is longer than 200 characters."))
+    elif has_control_characters(name):  # it becomes the tenant's name: e-mail headers, page titles
+        errors.setdefault("organisation_name", []).append(control_characters_message(_("Organisation name")))
     if cleaned["kind"] not in SIGNUP_KINDS:
         errors.setdefault("kind", []).append(
             _("Choose one of: %(kinds)s.")
