@@ -53,28 +53,34 @@ def test_bad_input_is_refused_on_the_page_and_nothing_is_claimed(alpha):
     assert not DomainClaim.objects.exists()
 
 
-def test_claims_are_global_beta_cannot_claim_alphas_domain(alpha, beta, zone):
+def test_a_verified_claim_holds_the_name_a_pending_one_does_not(alpha, beta, zone):
     # given alpha's pending claim and alpha's verified one
     pending = claim(alpha, "pingjia.alpha-gov.cn")
     verified = claim(alpha, "www2.alpha-gov.cn")
     zone.publish(verified)
     domain_claim_verify(actor=Actor.system("tests"), claim=verified)
     client = signed_in(beta)
-    for name in (pending.domain, "WWW.PINGJIA.ALPHA-GOV.CN", verified.domain):
-        # when beta tries to claim it
+    for name in (verified.domain, "WWW.WWW2.ALPHA-GOV.CN"):
+        # when beta tries to claim the verified name
         response = client.post(
             "/settings/domains/", {"domain": name, "method": "dns_txt"}, HTTP_ACCEPT_LANGUAGE="en"
         )
         # then
         assert response.status_code == 400
         assert "already claimed by another organisation" in str(response.context["form"].errors["domain"])
-    assert not DomainClaim.objects.filter(tenant=beta.tenant).exists()
-    assert set(DomainClaim.objects.values_list("tenant__slug", flat=True)) == {"alpha"}
-    # nor can anyone take a platform subdomain already routed
-    taken = signed_in(alpha).post(
-        "/settings/domains/", {"domain": "pingjia.alpha-gov.cn", "method": "dns_txt"}
+    # but the pending name is open to beta too (the first to prove it gets it)
+    response = client.post("/settings/domains/", {"domain": pending.domain, "method": "dns_txt"})
+    assert response.status_code == 302
+    assert list(DomainClaim.objects.filter(tenant=beta.tenant).values_list("domain", flat=True)) == [
+        pending.domain
+    ]
+    # and alpha cannot add a name already on its own list
+    again = signed_in(alpha).post(
+        "/settings/domains/",
+        {"domain": "pingjia.alpha-gov.cn", "method": "dns_txt"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert taken.status_code == 400
+    assert again.status_code == 400 and "already on your list" in str(again.context["form"].errors["domain"])
 
 
 def test_a_domain_already_routed_outside_claims_cannot_be_claimed(alpha, beta, settings):

@@ -14,9 +14,10 @@ class VerificationMethod(models.TextChoices):
 
 
 class DomainClaim(models.Model):
-    # Public schema, one row per name across all tenants: a name is claimed by one tenant at a time.
+    # Public schema. A pending claim does not hold the name: several tenants may wait on the same name (else any
+    # tenant could squat a name it cannot prove). Only a verified claim holds it, one per name (constraint below).
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="domain_claims")
-    domain = models.CharField(_("domain"), max_length=253, unique=True)
+    domain = models.CharField(_("domain"), max_length=253)
     method = models.CharField(_("verification method"), max_length=16, choices=VerificationMethod.choices)
     token = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -35,6 +36,14 @@ class DomainClaim(models.Model):
     class Meta:
         ordering = ["domain"]
         indexes = [models.Index(fields=["verified_at", "last_checked_at"], name="domainclaim_recheck")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "domain"], name="domainclaim_tenant_domain"),
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=models.Q(verified_at__isnull=False),
+                name="domainclaim_verified_domain",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.domain
@@ -44,7 +53,7 @@ class DomainClaim(models.Model):
         return self.verified_at is not None
 
     def is_lapsed(self, now) -> bool:
-        """Unverified past its retry period: no longer re-tried, and the name is free for other tenants."""
+        """Unverified past its retry period: no longer re-tried automatically ("verify now" still works)."""
         return self.verified_at is None and self.pending_since < now - timedelta(
             days=settings.DOMAINS_PENDING_DAYS
         )

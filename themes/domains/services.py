@@ -1,20 +1,22 @@
 """Custom-domain writes: claim a name, prove it (verify.py), route it (a tenants.Domain row), remove it.
 
-Claims live in the public schema and are global: one tenant at a time may claim a name. A claim routes only
-while verified; routing is exactly the existence of the tenants.Domain row, which the tenant middleware reads.
-Each change is audited in the claiming tenant's own trail.
+Claims live in the public schema. Several tenants may claim the same name while pending; the first to prove it
+gets it, and only a verified claim holds the name (so nobody can squat on a name they cannot prove). A claim
+routes only while verified; routing is exactly the existence of the tenants.Domain row, which the tenant
+middleware reads. Each change is audited in the claiming tenant's own trail.
 """
 
 import ipaddress
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -27,7 +29,9 @@ from themes.domains.models import DomainClaim, VerificationMethod
 from themes.domains.verify import CheckResult, check
 
 RECHECK_VERIFIED_EVERY = timedelta(days=1)
-RECHECK_BATCH = 200  # claims per periodic run; each check waits at most a few seconds
+RECHECK_BATCH = 200  # claims per periodic run; each check ends within its DNS or HTTP timeout
+# Checks run side by side (network only, no database), so a few slow servers cannot hold up everyone's re-check.
+RECHECK_PARALLEL = 8
 # Special-use names (RFC 6761 and friends) that no one can prove from the internet.
 RESERVED_SUFFIXES = ("localhost", "local", "invalid", "arpa", "internal", "home.arpa")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -116,27 +120,46 @@ def domain_claim_add(*, actor: Actor, tenant: Tenant, domain: str, method: str) 
                 ]
             }
         )
-    now = timezone.now()
-    existing = DomainClaim.objects.select_for_update().select_related("tenant").filter(domain=name).first()
-    if existing is not None:
-        if existing.tenant_id == tenant.pk:
-            raise _invalid(_("%(name)s is already on your list.") % {"name": name})
-        if not existing.is_lapsed(now):
-            raise _invalid(_("%(name)s is already claimed by another organisation.") % {"name": name})
-        # The other tenant never proved it within the retry period: the name is free again.
-        _audit(actor=SYSTEM_ACTOR, tenant=existing.tenant, action="domain.claim_lapse", claim=existing)
-        existing.delete()
+    # Other tenants' pending claims on the name do not count: only proof holds a name.
+    if DomainClaim.objects.filter(tenant=tenant, domain=name).exists():
+        raise _invalid(_("%(name)s is already on your list.") % {"name": name})
+    if DomainClaim.objects.filter(domain=name, verified_at__isnull=False).exists():
+        raise _invalid(_("%(name)s is already claimed by another organisation.") % {"name": name})
     if Domain.objects.filter(domain=name).exists():
         raise _invalid(_("%(name)s is already in use on this platform.") % {"name": name})
     try:
         with transaction.atomic():
             claim = DomainClaim.objects.create(
-                tenant=tenant, domain=name, method=method, token=secrets.token_urlsafe(24), pending_since=now
+                tenant=tenant,
+                domain=name,
+                method=method,
+                token=secrets.token_urlsafe(24),
+                pending_since=timezone.now(),
             )
-    except IntegrityError:  # a concurrent claim of the same name committed first
-        raise _invalid(_("%(name)s is already claimed by another organisation.") % {"name": name}) from None
+    except IntegrityError:  # the same tenant's concurrent request committed first
+        raise _invalid(_("%(name)s is already on your list.") % {"name": name}) from None
     _audit(actor=actor, tenant=tenant, action="domain.claim", claim=claim, data={"method": method})
     return claim
+
+
+def _verified_elsewhere() -> Exists:
+    """Another tenant's verified claim on the same name (for .annotate/.filter on DomainClaim)."""
+    return Exists(
+        DomainClaim.objects.filter(domain=OuterRef("domain"), verified_at__isnull=False).exclude(
+            tenant=OuterRef("tenant")
+        )
+    )
+
+
+def _taken(claim: DomainClaim) -> bool:
+    return DomainClaim.objects.filter(pk=claim.pk).filter(_verified_elsewhere()).exists()
+
+
+def _proof(claim: DomainClaim, *, taken: bool) -> CheckResult:
+    """The check over the network; no database, so the periodic pass runs it in worker threads."""
+    if taken:  # another organisation proved the name first: nothing to fetch
+        return CheckResult.failed("domain_in_use", name=claim.domain)
+    return check(domain=claim.domain, method=claim.method, token=claim.token)
 
 
 def domain_claim_verify(*, actor: Actor, claim: DomainClaim, scheduled: bool = False) -> DomainClaim | None:
@@ -145,7 +168,7 @@ def domain_claim_verify(*, actor: Actor, claim: DomainClaim, scheduled: bool = F
     Only scheduled re-checks count towards un-routing a verified claim: a person pressing "verify now" during a
     DNS change must not take the site down."""
     # Network I/O first, outside any transaction: a slow DNS server must not hold row locks.
-    result = check(domain=claim.domain, method=claim.method, token=claim.token)
+    result = _proof(claim, taken=_taken(claim))
     return domain_claim_record(actor=actor, claim_id=claim.pk, result=result, scheduled=scheduled)
 
 
@@ -174,7 +197,9 @@ def domain_claim_record(
         return None
     now = timezone.now()
     was_verified = claim.is_verified
-    if result.ok and not _route(claim):
+    # The first proof wins: another tenant may have verified the name since this check started (its routing row,
+    # unique per name, settles a race between two proofs).
+    if result.ok and (_taken(claim) or not _route(claim)):
         result = CheckResult.failed("domain_in_use", name=claim.domain)
     claim.last_checked_at = now
     claim.last_error = result.code
@@ -245,9 +270,12 @@ def domain_claims_recheck(*, now=None, batch: int = RECHECK_BATCH) -> int:
     )
     order = F("last_checked_at").asc(nulls_first=True)
     claims = [
-        *pending.select_related("tenant").order_by(order)[:batch],
-        *due.select_related("tenant").order_by(order)[:batch],
+        *pending.annotate(taken=_verified_elsewhere()).order_by(order)[:batch],
+        *due.annotate(taken=_verified_elsewhere()).order_by(order)[:batch],
     ]
-    for claim in claims:
-        domain_claim_verify(actor=SYSTEM_ACTOR, claim=claim, scheduled=True)
+    # Each check ends within its timeout (verify.py); side by side, one slow server delays no other claim.
+    with ThreadPoolExecutor(max_workers=RECHECK_PARALLEL) as pool:
+        results = pool.map(lambda claim: _proof(claim, taken=claim.taken), claims)
+        for claim, result in zip(claims, results, strict=True):
+            domain_claim_record(actor=SYSTEM_ACTOR, claim_id=claim.pk, result=result, scheduled=True)
     return len(claims)

@@ -5,6 +5,7 @@ claim) so the page shows them in the reader's language (`error_text`).
 """
 
 import http.client
+import io
 import ipaddress
 import socket
 import ssl
@@ -142,30 +143,100 @@ def check_dns_txt(*, domain: str, token: str) -> CheckResult:
 # --- HTTP ------------------------------------------------------------------------------------------------------
 
 
-class _Connection(http.client.HTTPConnection):
-    """Sends `Host: <domain>` but connects to an address chosen (and checked) beforehand."""
+def _remaining(deadline: float) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    return remaining
 
-    def __init__(self, host: str, port: int, address: tuple[str, int], timeout: float):
-        super().__init__(host, port, timeout=timeout)
+
+class _DeadlineSocket:
+    """A connected socket whose every read and write ends by `deadline` (time.monotonic()).
+
+    A socket timeout bounds each recv only: a server trickling a byte at a time, each just inside the timeout,
+    could hold http.client's header parsing (64 KB a line, 100 lines) for days. So the timeout is set to the time
+    left before each read."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self._sock = sock
+        self._deadline = deadline
+
+    def recv_into(self, buffer, *args) -> int:
+        self._sock.settimeout(_remaining(self._deadline))
+        return self._sock.recv_into(buffer, *args)
+
+    def recv(self, *args) -> bytes:
+        self._sock.settimeout(_remaining(self._deadline))
+        return self._sock.recv(*args)
+
+    def sendall(self, data, *args) -> None:
+        self._sock.settimeout(_remaining(self._deadline))
+        self._sock.sendall(data, *args)
+
+    def makefile(self, mode: str = "rb", *args, **kwargs) -> io.BufferedReader:
+        # What socket.makefile("rb") does, but reading through recv_into above. The reference count keeps the
+        # socket open while the response reads it, after http.client has closed the connection.
+        self._sock._io_refs += 1
+        return io.BufferedReader(socket.SocketIO(self, "rb"))
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class _Connection(http.client.HTTPConnection):
+    """Sends `Host: <domain>` but connects to an address chosen (and checked) beforehand, within the deadline."""
+
+    def __init__(self, host: str, port: int, address: tuple[str, int], deadline: float):
+        super().__init__(host, port, timeout=_remaining(deadline))
         self._address = address
+        self._deadline = deadline
 
     def connect(self) -> None:
-        self.sock = socket.create_connection(self._address, self.timeout)
+        sock = socket.create_connection(self._address, _remaining(self._deadline))
+        self.sock = _DeadlineSocket(sock, self._deadline)
 
 
 class _TLSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, address: tuple[str, int], timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(self, host: str, port: int, address: tuple[str, int], deadline: float):
+        super().__init__(host, port, timeout=_remaining(deadline), context=ssl.create_default_context())
         self._address = address
+        self._deadline = deadline
 
     def connect(self) -> None:
-        sock = socket.create_connection(self._address, self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        sock = socket.create_connection(self._address, _remaining(self._deadline))
+        # The handshake as one call: CPython's ssl bounds a whole call by the socket timeout, not each read.
+        sock.settimeout(_remaining(self._deadline))
+        tls = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = _DeadlineSocket(tls, self._deadline)
 
 
 class _Refused(Exception):
     def __init__(self, result: CheckResult):
         self.result = result
+
+
+# NAT64 (RFC 6052 well-known prefix) and the deprecated IPv4-compatible addresses carry an IPv4 address in their
+# last 32 bits; ipaddress calls both global whatever that address is. The local-use NAT64 prefix is never public.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def address_is_public(text: str) -> bool:
+    """A globally reachable address; an IPv6 address carrying an IPv4 address (IPv4-mapped, 6to4, Teredo, NAT64,
+    IPv4-compatible) only if that IPv4 address is globally reachable too: a translator would take the platform
+    there."""
+    address = ipaddress.ip_address(text.split("%")[0])
+    if not address.is_global:
+        return False
+    if address.version == 4:
+        return True
+    if address in _NAT64_LOCAL:
+        return False
+    embedded = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return all(inner.is_global for inner in embedded if inner is not None)
 
 
 def _address(domain: str, port: int) -> tuple[str, int]:
@@ -184,17 +255,15 @@ def _address(domain: str, port: int) -> tuple[str, int]:
     addresses = [info[4][0] for info in infos]
     if not addresses:
         raise _Refused(CheckResult.failed("http_no_address", name=domain))
-    if not all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+    if not all(address_is_public(address) for address in addresses):
         raise _Refused(CheckResult.failed("http_private_address", name=domain))
     return addresses[0], port
 
 
-def _read_capped(response: http.client.HTTPResponse, deadline: float) -> bytes | None:
-    """At most HTTP_MAX_BYTES, within the deadline; None when the body is longer."""
+def _read_capped(response: http.client.HTTPResponse) -> bytes | None:
+    """At most HTTP_MAX_BYTES (the socket keeps the deadline); None when the body is longer."""
     body = b""
     while len(body) <= HTTP_MAX_BYTES:
-        if time.monotonic() > deadline:
-            raise TimeoutError
         chunk = response.read(256)
         if not chunk:
             return body
@@ -202,12 +271,11 @@ def _read_capped(response: http.client.HTTPResponse, deadline: float) -> bytes |
     return None
 
 
-def _get(domain: str, url: str) -> tuple[int, str, bytes | None]:
+def _get(domain: str, url: str, deadline: float) -> tuple[int, str, bytes | None]:
     parts = urlsplit(url)
     port = DEFAULT_PORTS[parts.scheme]
-    timeout = settings.DOMAINS_HTTP_TIMEOUT
     connection_class = _TLSConnection if parts.scheme == "https" else _Connection
-    connection = connection_class(domain, port, _address(domain, port), timeout)
+    connection = connection_class(domain, port, _address(domain, port), deadline)
     try:
         connection.request(
             "GET",
@@ -221,17 +289,19 @@ def _get(domain: str, url: str) -> tuple[int, str, bytes | None]:
         response = connection.getresponse()
         if 300 <= response.status < 400:
             return response.status, response.getheader("Location", ""), b""
-        return response.status, "", _read_capped(response, time.monotonic() + 2 * timeout)
+        return response.status, "", _read_capped(response)
     finally:
         connection.close()
 
 
 def check_http_token(*, domain: str, token: str) -> CheckResult:
+    """Within DOMAINS_HTTP_TIMEOUT seconds in all: connecting, TLS, headers, body and every redirect."""
+    deadline = time.monotonic() + settings.DOMAINS_HTTP_TIMEOUT
     url = http_url(domain)
     first_url = url
     try:
         for _hop in range(HTTP_MAX_REDIRECTS + 1):
-            status, location, body = _get(domain, url)
+            status, location, body = _get(domain, url, deadline)
             if location:
                 target = urljoin(url, location)
                 parts = urlsplit(target)
