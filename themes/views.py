@@ -8,6 +8,8 @@ person and the host, never from the URL, so nobody can reach another owner's the
 Published logos and favicons are served on every host at /theme/logo and /theme/favicon (the host's
 effective theme)."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tenants.accounts.roles import Perm, has_permission
 from tenants.accounts.views import add_service_errors
 from themes.contrast import AA_TEXT, contrast_ratio, ratio_label
-from themes.forms import ThemeForm
+from themes.forms import COLOUR_PATTERN, ThemeForm
 from themes.models import ASSETS, TEXT_FIELDS, Font, ThemeScope
 from themes.selectors import asset_bytes, console_reseller_id, inherited_view, theme_for_request
 from themes.services import (
@@ -122,6 +124,15 @@ def _verified_domains(owner: ThemeOwner) -> list[str]:
     )
 
 
+def _swatch(value, inherited: str) -> str:
+    """The colour shown beside a colour field: the typed one only once it is a valid colour (a refused value
+    must not reach a style attribute), else the inherited one."""
+    for colour in (value, inherited):
+        if isinstance(colour, str) and re.fullmatch(COLOUR_PATTERN, colour):
+            return colour
+    return ""
+
+
 @login_required
 def edit(request, scope: str):
     """The theme's fields; saving stores a draft and opens its preview."""
@@ -163,6 +174,9 @@ def edit(request, scope: str):
             "inherited": Font(inherited.font).label if name == "font" else getattr(inherited, name),
             "from": SOURCE_LABELS.get(inherited.sources.get(name, "default"), ""),
             "colour": name.endswith("_color"),
+            "swatch": _swatch(form[name].value(), getattr(inherited, name))
+            if name.endswith("_color")
+            else "",
         }
         for name in TEXT_FIELDS
     ]

@@ -2,6 +2,8 @@
 /themes/reseller/. Edits are drafts, the preview shows them, publishing applies them; nobody reaches another
 owner's theme or draft."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
@@ -104,6 +106,23 @@ def test_a_colour_pair_under_aa_is_refused_with_its_ratio(alpha):
     )
     # nothing was stored
     assert not ThemeDraft.objects.filter(theme__tenant=alpha.tenant).exists()
+
+
+def test_a_refused_colour_never_reaches_a_style_attribute(alpha):
+    # when an administrator posts a colour field carrying CSS
+    hostile = "red;background-image:url(//evil.example/x)"
+    response = signed_in(alpha).post(
+        "/settings/theme/", form_data(primary_color=hostile, text_color="#0f766e")
+    )
+    # then it is refused, shown back only in its text field, and the swatches show valid colours only
+    assert response.status_code == 400 and "primary_color" in response.context["form"].errors
+    page = response.content.decode()
+    swatches = re.findall(r'<span class="swatch"[^>]*>', page)
+    assert len(swatches) == 4
+    assert f'style="background: {BUILTIN["primary_color"]}"' in swatches[0]  # the inherited colour
+    assert 'style="background: #0f766e"' in swatches[2]  # a valid typed one still shows
+    assert "evil.example" not in "".join(swatches)
+    assert 'class="colour-picker" data-for="id_primary_color" value="#1d4ed8"' in page
 
 
 def test_bad_uploads_are_refused_on_the_page(alpha):
