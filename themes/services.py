@@ -27,7 +27,7 @@ from themes.selectors import (  # noqa: F401 (re-exported: the one lookup every 
     theme_for_tenant,
     theme_preview,
 )
-from themes.uploads import asset_check
+from themes.uploads import asset_clean
 
 LOGO_MAX_BYTES = 200 * 1024
 
@@ -135,7 +135,7 @@ def theme_draft_save(
             errors[name] = [control_characters_message(ThemeDraft._meta.get_field(name).verbose_name)]
     for kind, data in (uploads or {}).items():
         try:
-            content_type = asset_check(data, kind)
+            content_type, data = asset_clean(data, kind)  # an SVG as written out from its checked tree
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 errors.setdefault(key, []).extend(messages)

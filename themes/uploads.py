@@ -2,17 +2,22 @@
 SVG an allowlist of elements and attributes. A refusal says why, in the uploader's language.
 
 SVG is accepted only when nothing in it can run or fetch: no script, no event handlers, no javascript: or
-external links, no foreignObject (HTML inside), no DOCTYPE or entities (XML bombs, external entities). It is
-parsed with defusedxml, and served with a restrictive Content-Security-Policy as a second line
-(themes/views.py).
+external links, no foreignObject (HTML inside), no DOCTYPE or entities (XML bombs, external entities), no
+processing instructions (<?xml-stylesheet?> fetches a style sheet), no CSS that fetches or hides what it does
+(url() to another address, image-set(), escapes). It is parsed with defusedxml, and what is stored and served
+is the checked tree written out again, never the uploaded bytes; it is served with a restrictive
+Content-Security-Policy as a second line (themes/views.py).
 """
 
 import io
 import re
 from dataclasses import dataclass
+from xml.etree.ElementTree import TreeBuilder
+from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
+from defusedxml.ElementTree import DefusedXMLParser
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -61,6 +66,8 @@ SVG_ATTRIBUTES = frozenset(
 )  # fmt: skip
 # url(...) in a value may only point inside the document (#id); anything else fetches
 _URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
+# CSS functions that load an image (or read one from an attribute) without url(...)
+_FETCHING_FUNCTIONS = ("image-set(", "image(", "cross-fade(", "src(", "attr(")
 
 
 def _refuse(field: str, message: str):
@@ -75,6 +82,16 @@ def _local_name(tag: str) -> tuple[str, str]:
 
 
 def _check_value(field: str, name: str, value: str) -> None:
+    # A CSS escape (u\72l( is url( to a browser) would hide a function from the checks below; values of
+    # presentation attributes are parsed as CSS too.
+    if "\\" in value:
+        _refuse(
+            field,
+            _(
+                "The SVG file contains a backslash (a CSS escape) in attribute “%(name)s”, which is not allowed."
+            )
+            % {"name": name},
+        )
     compact = re.sub(r"[\s\x00-\x1f]+", "", value).lower()
     if "javascript:" in compact or "vbscript:" in compact or "data:text/html" in compact:
         _refuse(field, _("The SVG file contains a javascript: link (attribute “%(name)s”).") % {"name": name})
@@ -87,23 +104,81 @@ def _check_value(field: str, name: str, value: str) -> None:
                 )
                 % {"target": target[:80]},
             )
-    if "@import" in compact or "expression(" in compact:
+    if "@import" in compact or "expression(" in compact or (name == "style" and "@" in compact):
         _refuse(
             field, _("The SVG file imports styles from elsewhere (attribute “%(name)s”).") % {"name": name}
         )
+    for function in _FETCHING_FUNCTIONS:
+        if function in compact:
+            _refuse(
+                field,
+                _(
+                    "The SVG file loads an image with %(function)s) (attribute “%(name)s”), which is not allowed."
+                )
+                % {"function": function, "name": name},
+            )
 
 
-def svg_check(data: bytes, field: str) -> None:
-    """Raise ValidationError (with the reason) unless the SVG is on the allowlist."""
+class _Builder(TreeBuilder):
+    """The parser's tree, noting the processing instructions it meets (they are left out of the tree, even
+    before the root element, so the check would not see them)."""
+
+    def __init__(self):
+        super().__init__()
+        self.instructions: list[str] = []
+
+    def pi(self, target, data=None):
+        self.instructions.append(target)
+        return super().pi(target, data)
+
+
+def _svg_serialise(root) -> bytes:
+    """The checked tree written out: elements, attributes and text only (comments, processing instructions
+    and whatever else the parser left out are gone). Iterative, so that deep nesting cannot exhaust the stack."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    stack = [(root, True)]
+    while stack:
+        element, opening = stack.pop()
+        name = _local_name(element.tag)[1]
+        if not opening:
+            parts.append(f"</{name}>")
+            if element is not root and element.tail:
+                parts.append(escape(element.tail))
+            continue
+        attributes = [f' xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}"'] if element is root else []
+        for key, value in element.attrib.items():
+            ns, attribute = _local_name(key)
+            prefix = {XLINK_NS: "xlink:", XML_NS: "xml:"}.get(ns, "")
+            attributes.append(f" {prefix}{attribute}={quoteattr(value)}")
+        parts.append(f"<{name}{''.join(attributes)}>")
+        if element.text:
+            parts.append(escape(element.text))
+        stack.append((element, False))
+        stack.extend((child, True) for child in reversed(element))
+    return "".join(parts).encode()
+
+
+def svg_clean(data: bytes, field: str) -> bytes:
+    """The SVG written out again from its checked tree; ValidationError (with the reason) unless it is on the
+    allowlist."""
     head = data[:2048].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():
         _refuse(field, _("The SVG file has a DOCTYPE or entity declarations, which are not allowed."))
+    builder = _Builder()
     try:
-        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.feed(data)
+        root = parser.close()
     except DefusedXmlException:
         _refuse(field, _("The SVG file has a DOCTYPE or entity declarations, which are not allowed."))
     except SafeET.ParseError:
         _refuse(field, _("The SVG file is not well-formed XML."))
+    if builder.instructions:  # the XML declaration (<?xml version…?>) is not one
+        _refuse(
+            field,
+            _("The SVG file contains a processing instruction (<?%(target)s …?>), which is not allowed.")
+            % {"target": builder.instructions[0][:40]},
+        )
     if _local_name(root.tag) != (SVG_NS, "svg"):
         _refuse(field, _("The file is not an SVG image (its root element is not <svg>)."))
     for element in root.iter():
@@ -138,6 +213,7 @@ def svg_check(data: bytes, field: str) -> None:
                     % {"target": value.strip()[:80]},
                 )
             _check_value(field, attr, value)
+    return _svg_serialise(root)
 
 
 def _raster_type(data: bytes, rule: AssetRule) -> str | None:
@@ -169,6 +245,12 @@ def _looks_like_svg(data: bytes) -> bool:
 
 def asset_check(data: bytes, kind: str) -> str:
     """The content type of an acceptable logo or favicon; ValidationError (on the field) otherwise."""
+    return asset_clean(data, kind)[0]
+
+
+def asset_clean(data: bytes, kind: str) -> tuple[str, bytes]:
+    """(content type, the bytes to store) of an acceptable logo or favicon: an SVG written out again from its
+    checked tree, a raster image as uploaded. ValidationError (on the field) otherwise."""
     rule = RULES[kind]
     if len(data) > rule.max_bytes:
         _refuse(
@@ -179,10 +261,9 @@ def asset_check(data: bytes, kind: str) -> str:
     if not data:
         _refuse(rule.field, _("The file is empty."))
     if _looks_like_svg(data):
-        svg_check(data, rule.field)
-        return "image/svg+xml"
+        return "image/svg+xml", svg_clean(data, rule.field)
     content_type = _raster_type(data, rule)
     if content_type is None:
         allowed = "PNG, ICO, SVG" if kind == "favicon" else "PNG, JPEG, SVG"
         _refuse(rule.field, _("This file type is not accepted; upload %(types)s.") % {"types": allowed})
-    return content_type
+    return content_type, data
