@@ -5,7 +5,6 @@ from tenants.validators import control_characters_message, has_control_character
 from themes.models import SINGLE_LINE_FIELDS, Font
 
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
-COLOUR_FIELDS = ("primary_color", "on_primary_color", "text_color", "background_color")
 
 
 def _colour(label, help_text):

@@ -78,6 +78,7 @@ TEXT_FIELDS = (
     "email_sender_name",
 )
 ASSETS = ("logo", "favicon")
+COLOUR_FIELDS = ("primary_color", "on_primary_color", "text_color", "background_color")
 # The text fields that must stay on one line (the name and sender go into e-mail headers; all of them into
 # headers and footers of pages and PDFs).
 SINGLE_LINE_FIELDS = ("display_name", "footer_text", "contact_phone", "contact_email", "email_sender_name")

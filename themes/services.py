@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +19,23 @@ from tenants.accounts.actors import Actor
 from tenants.accounts.services import audit_record
 from tenants.validators import control_characters_message, has_control_characters
 from themes.contrast import AA_TEXT, contrast_ratio, ratio_label
-from themes.models import ASSETS, SINGLE_LINE_FIELDS, TEXT_FIELDS, Theme, ThemeDraft, ThemeScope
+from themes.models import (
+    ASSETS,
+    COLOUR_FIELDS,
+    SINGLE_LINE_FIELDS,
+    TEXT_FIELDS,
+    Theme,
+    ThemeDraft,
+    ThemeScope,
+)
 from themes.selectors import (  # noqa: F401 (re-exported: the one lookup every surface uses)
     PLATFORM_COLOR,
     PLATFORM_NAME,
+    Layer,
     ThemeView,
+    draft_layers,
     generation_set,
+    resolve,
     theme_for_tenant,
     theme_preview,
 )
@@ -95,6 +107,66 @@ def contrast_problems(view: ThemeView, *, changed: set[str]) -> dict[str, list[s
             _("%(what)s: contrast %(ratio)s:1, at least %(minimum)s:1 is needed.")
             % {"what": pair_label(label), "ratio": ratio_label(ratio), "minimum": AA_TEXT}
         )
+    return problems
+
+
+BELOW_NAMED = 5  # organisations named in a refusal
+
+
+def _colour_layer(source: str, row: dict) -> Layer:
+    return Layer(source=source, values={name: row[name] for name in COLOUR_FIELDS}, assets={})
+
+
+def below_contrast_problems(theme: Theme, draft: ThemeDraft | None) -> list[str]:
+    """For a platform or reseller theme: the resellers and tenants below it whose own colours would fall under
+    AA with the draft, one line each (the worst pair), at most BELOW_NAMED and a count of the rest. Only owners
+    that set a colour of their own can differ from the sample tenant checked on the owner's chain: one query
+    for them (and, for the platform, one for the resellers' colours), whatever the number of tenants."""
+    if theme.scope == ThemeScope.TENANT:
+        return []
+    above = draft_layers(theme, draft)
+    own_colours = Q()
+    for name in COLOUR_FIELDS:
+        own_colours |= ~Q(**{name: ""})
+    resellers: dict = {}
+    if theme.scope == ThemeScope.PLATFORM:
+        resellers = {
+            row["reseller_id"]: row
+            for row in Theme.objects.filter(own_colours, scope=ThemeScope.RESELLER)
+            .order_by("reseller__name")
+            .values("reseller_id", "reseller__name", *COLOUR_FIELDS)
+        }
+    tenants = Theme.objects.filter(own_colours, scope=ThemeScope.TENANT)
+    if theme.scope == ThemeScope.RESELLER:
+        tenants = tenants.filter(tenant__reseller_id=theme.reseller_id)
+    below = [(row["reseller__name"], [*above, _colour_layer("reseller", row)]) for row in resellers.values()]
+    for row in tenants.order_by("tenant__name").values("tenant__name", "tenant__reseller_id", *COLOUR_FIELDS):
+        reseller = resellers.get(row["tenant__reseller_id"])
+        middle = [_colour_layer("reseller", reseller)] if reseller else []
+        below.append((row["tenant__name"], [*above, *middle, _colour_layer("tenant", row)]))
+    lines = []
+    for name, layers in below:
+        view = resolve(layers)
+        ratio, label = min(
+            (contrast_ratio(getattr(view, fg), getattr(view, bg)), label) for fg, bg, label in CONTRAST_PAIRS
+        )
+        if ratio < AA_TEXT:
+            lines.append(
+                _("%(name)s — %(what)s: %(ratio)s:1")
+                % {"name": name, "what": pair_label(label), "ratio": ratio_label(ratio)}
+            )
+    if not lines:
+        return []
+    problems = [
+        _(
+            "With this theme, colours that organisations below it set themselves would fall under %(minimum)s:1. "
+            "Change the theme, or ask them to change their colours first:"
+        )
+        % {"minimum": AA_TEXT},
+        *lines[:BELOW_NAMED],
+    ]
+    if len(lines) > BELOW_NAMED:
+        problems.append(_("… and %(count)s more.") % {"count": len(lines) - BELOW_NAMED})
     return problems
 
 
@@ -183,6 +255,9 @@ def theme_publish(*, actor: Actor, owner: ThemeOwner) -> Theme:
     problems = contrast_problems(view, changed=set())
     if problems:
         raise ValidationError(problems)
+    below = below_contrast_problems(theme, draft)
+    if below:
+        raise ValidationError(below, code="contrast_below")
     changes = {
         name: [getattr(theme, name), getattr(draft, name)]
         for name in TEXT_FIELDS
