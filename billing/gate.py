@@ -3,7 +3,8 @@ after its suspended/archived checks, on tenant hosts only).
 
 Reads (GET, HEAD, OPTIONS) always pass, and so do the writes that must never depend on billing: evaluation
 intake on every channel (devices, QR and mobile pages, widget, API, paper forms, SMS, social comments), the
-closed loop (cases, appeals, callbacks, notifications to evaluators), signing in and out, data export, and the
+closed loop (cases, appeals, callbacks, notifications to evaluators, the problem ledger, revealing an
+evaluator's identity to call them back), signing in and out, data export, and the
 billing pages themselves (paying is how one gets out). Every other write by staff, administrators or keys gets
 403 with the reason and the way out (/billing/).
 
@@ -50,8 +51,10 @@ OPEN_ROUTE_PREFIXES = (
     "api/v1/supervision/callbacks/",
     "api/v1/sms/",
     "api/v1/questionnaire",
+    "insight/comments/ledger/",  # the problem ledger: rectification of what citizens complained about
 )
-OPEN_NAMES = ALWAYS | CITIZEN_PAGES | INTAKE_API | INTAKE_API_ANY
+# the evaluator's identity, revealed (audited) to call them back
+OPEN_NAMES = ALWAYS | CITIZEN_PAGES | INTAKE_API | INTAKE_API_ANY | {"evaluation-reveal"}
 BILLING_PATH = "/billing/"
 
 

@@ -414,6 +414,8 @@ def _wholesale_follow(subscription: Subscription, tenant, plan: Plan, *, actor: 
         subscription.stripe_subscription_id = existing
         subscription.stripe_subscription_item_id = item.id
     else:
+        # The key (and every parameter) is the same on a retry of the same set-up: the onboarding worker commits
+        # the tenant before calling this, so its id does not change (Stripe then answers the first subscription).
         created = stripe_client.subscription_create(
             customer=customer,
             items=[{**line, "quantity": 1, "metadata": metadata}],
@@ -470,6 +472,29 @@ def subscription_set_plan(*, actor: Actor, tenant, plan: Plan) -> Subscription:
         action="billing.plan_change",
         target=subscription,
         data={"tenant": tenant.slug, "from": before, "to": plan.code},
+    )
+    _refresh_state()
+    return subscription
+
+
+@transaction.atomic
+def reseller_pays_activate(*, actor: Actor, tenant) -> Subscription:
+    """A tenant its reseller pays for (wholesale) has no trial of its own: its subscription is active from its
+    set-up, whether or not Stripe bills its plan yet (the reseller's subscription carries the line)."""
+    subscription = _locked(tenant)
+    if (
+        subscription.status != SubscriptionStatus.TRIALING
+        or payer_for(tenant, subscription) != Payer.RESELLER
+    ):
+        return subscription
+    _set_status(subscription, SubscriptionStatus.ACTIVE, at=timezone.now(), actor=actor)
+    subscription.trial_ends_at = None
+    subscription.save()
+    audit_record(
+        actor=actor,
+        action="billing.reseller_pays",
+        target=subscription,
+        data={"tenant": tenant.slug, "before": SubscriptionStatus.TRIALING, "after": subscription.status},
     )
     _refresh_state()
     return subscription
@@ -810,10 +835,16 @@ def dunning_advance(*, now: datetime | None = None) -> dict[str, int]:
     grace = timedelta(days=settings.BILLING_GRACE_DAYS)
     unpaid = archived = 0
     with schema_context("public"):
-        # a trial that ended without a subscription: administration read-only until a plan is chosen
-        for pk in Subscription.objects.filter(
-            status=SubscriptionStatus.TRIALING, stripe_subscription_id="", trial_ends_at__lte=now
-        ).values_list("pk", flat=True):
+        # a trial that ended without a subscription: administration read-only until a plan is chosen. Not a
+        # wholesale tenant's: its reseller pays (on a plan Stripe may not bill yet), the tenant cannot
+        trial_ended = (
+            Subscription.objects.filter(
+                status=SubscriptionStatus.TRIALING, stripe_subscription_id="", trial_ends_at__lte=now
+            )
+            .exclude(payer=Payer.RESELLER)
+            .exclude(tenant__reseller__billing_model=BillingModel.WHOLESALE)
+        )
+        for pk in trial_ended.values_list("pk", flat=True):
             with transaction.atomic():
                 row = Subscription.objects.select_for_update().get(pk=pk)
                 if row.status != SubscriptionStatus.TRIALING or row.stripe_subscription_id:

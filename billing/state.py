@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from billing.entitlements import billing_enabled
-from billing.models import Invoice, Subscription, SubscriptionStatus
+from billing.models import Invoice, Payer, Subscription, SubscriptionStatus
 from tenants.middleware import HOST_CACHE_SECONDS
 
 # Administration is read-only in these states (billing/gate.py says what stays open).
@@ -35,6 +35,7 @@ class BillingState:
     archive_after: datetime | None = None
     pay_url: str = ""  # the latest open invoice's hosted page (past due, unpaid)
     subscribed: bool = False  # a Stripe subscription exists (else unpaid means: the trial ended)
+    reseller_pays: bool = False  # wholesale: no trial of its own to end
 
     @property
     def read_only(self) -> bool:
@@ -53,6 +54,8 @@ class BillingState:
         if not self.enabled:
             return ""
         if self.status == SubscriptionStatus.TRIALING:
+            if self.reseller_pays:
+                return ""
             ending = self.trial_ends_at and self.trial_ends_at - timezone.now() <= TRIAL_NOTICE
             return "trial_ending" if ending else ""
         if self.status == SubscriptionStatus.UNPAID and not self.subscribed:
@@ -81,6 +84,7 @@ def _load(tenant) -> BillingState:
             "archive_after",
             "stripe_customer_id",
             "stripe_subscription_id",
+            "payer",
             "plan__name",
         )
         .first()
@@ -107,6 +111,7 @@ def _load(tenant) -> BillingState:
         archive_after=row.archive_after,
         pay_url=pay_url,
         subscribed=bool(row.stripe_subscription_id),
+        reseller_pays=row.payer == Payer.RESELLER,
     )
 
 

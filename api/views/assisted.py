@@ -112,7 +112,7 @@ class SmsInboundView(APIView):
     then, after a separator, free text kept as the comment. A reply answers the newest open invitation of
     the phone; a second reply revises the rating.
 
-    For the gateway's key only: role integration (it submits ratings and holds transaction data)."""
+    For the gateway's key only: role sms_gateway (relays replies only, on every plan), or integration."""
 
     permission_classes = [require(Perm.RELAY_SMS)]
 

@@ -30,11 +30,11 @@ from billing.models import (
     WholesalePrice,
 )
 from billing.resellers.selectors import wholesale_plans
-from billing.services import subscription_set_plan
+from billing.services import payer_for, reseller_pays_activate, subscription_set_plan
 from tenants.accounts.actors import Actor
 from tenants.accounts.models import User
 from tenants.accounts.roles import Role
-from tenants.accounts.services import audit_record, user_create
+from tenants.accounts.services import audit_record, user_create, user_sessions_end
 from tenants.validators import validate_slug
 
 logger = logging.getLogger(__name__)
@@ -259,6 +259,24 @@ def reseller_staff_invite(
 
 
 @transaction.atomic
+def reseller_staff_remove(*, actor: Actor, membership: ResellerMembership) -> None:
+    """A staff member leaves the reseller: the membership goes, the account is deactivated (it cannot sign in
+    again) and every session it has open ends, so no console page answers it any more."""
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    reseller = membership.reseller
+    membership.delete()
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    sessions = user_sessions_end(user)
+    audit_record(
+        actor=actor,
+        action="reseller.staff_remove",
+        target=reseller,
+        data={"reseller": reseller.slug, "user_id": user.pk, "email": user.email, "sessions_ended": sessions},
+    )
+
+
+@transaction.atomic
 def wholesale_prices_set(*, actor: Actor, reseller: Reseller, prices: dict[Plan, int | None]) -> None:
     """Set the reseller's monthly wholesale price (fen) per plan; None stops selling the plan. Tenants already
     on a plan keep it (their next statement shows the missing price)."""
@@ -373,6 +391,11 @@ def reseller_tenant_request(
     return signup
 
 
+def reseller_pays_for(tenant) -> bool:
+    """Whether the reseller pays for the tenant (wholesale), and so may change its plan."""
+    return payer_for(tenant, subscription_for(tenant)) == Payer.RESELLER
+
+
 @transaction.atomic
 def reseller_subscription_start(*, actor: Actor, tenant) -> Subscription:
     """The subscription of a tenant just provisioned for a reseller (called by the onboarding worker): the
@@ -394,14 +417,31 @@ def reseller_subscription_start(*, actor: Actor, tenant) -> Subscription:
     )
     if plan != subscription.plan or payer == Payer.RESELLER:
         subscription = subscription_set_plan(actor=actor, tenant=tenant, plan=plan)
+    if payer == Payer.RESELLER:  # the reseller pays from the first day: no trial to end
+        subscription = reseller_pays_activate(actor=actor, tenant=tenant)
     return subscription
 
 
 @transaction.atomic
 def reseller_tenant_plan_change(*, actor: Actor, reseller: Reseller, tenant, plan: Plan) -> Subscription:
-    """Move one of the reseller's tenants to a plan the reseller has a wholesale price for."""
+    """Move one of the reseller's wholesale tenants (the reseller pays) to a plan the reseller has a wholesale
+    price for. A tenant that pays for itself (direct billing) changes its own plan on its billing page: its card
+    is charged for it, so the reseller may not."""
     if tenant.reseller_id != reseller.pk:  # views answer 404 before this; never act on another's tenant
         raise ValidationError(_("This tenant is not one of yours."), code="not_yours")
+    if not reseller_pays_for(tenant):
+        raise ValidationError(
+            {
+                "plan": [
+                    _(
+                        "%(name)s pays for its own subscription: its administrator changes the plan on the "
+                        "workspace's billing page."
+                    )
+                    % {"name": tenant.name}
+                ]
+            },
+            code="tenant_pays",
+        )
     if not WholesalePrice.objects.filter(reseller=reseller, plan=plan).exists():
         raise ValidationError(
             {"plan": [_("You have no wholesale price for %(plan)s.") % {"plan": plan.name}]}

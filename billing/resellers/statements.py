@@ -95,15 +95,26 @@ class Statement:
 
     @property
     def label(self) -> str:
-        return self.month.strftime("%Y-%m")
+        return f"{self.month.year:04d}-{self.month.month:02d}"  # strftime drops leading zeros of years < 1000
 
 
-def parse_month(value: str) -> date:
-    """'YYYY-MM' as the month's first day (ValidationError otherwise)."""
+FIRST_YEAR = 2000  # no statement before the platform existed
+
+
+def parse_month(value: str, *, today: date | None = None) -> date:
+    """'YYYY-MM' as the month's first day, from FIRST_YEAR up to next year (ValidationError otherwise: a year
+    such as 0999 or 9999 is no month anyone has a statement for, and 9999-12 has no month after it)."""
     try:
-        return datetime.strptime((value or "").strip(), "%Y-%m").date()
+        month = datetime.strptime((value or "").strip(), "%Y-%m").date()
     except ValueError:
         raise ValidationError(_("Choose a month (YYYY-MM)."), code="month") from None
+    last_year = (today or timezone.localdate()).year + 1
+    if not FIRST_YEAR <= month.year <= last_year:
+        raise ValidationError(
+            _("Choose a month from %(first)d-01 to %(last)d-12.") % {"first": FIRST_YEAR, "last": last_year},
+            code="month_range",
+        )
+    return month
 
 
 def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -261,16 +272,16 @@ def statement_xlsx(statement: Statement) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from tenants.insight.exports.writers import safe_cells
+    from tenants.insight.exports.writers import xlsx_cells  # formula-safe, without what XML cannot carry
 
     book = Workbook()
     sheet = book.active
     sheet.title = statement.label
-    sheet.append(safe_cells(header()))
+    sheet.append(xlsx_cells(header()))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows(statement):
-        sheet.append(safe_cells(row))
+        sheet.append(xlsx_cells(row))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for column in ("F", "G", "I", "J"):
@@ -279,7 +290,7 @@ def statement_xlsx(statement: Statement) -> bytes:
     sheet.freeze_panes = "A2"
     info = book.create_sheet(_("About")[:31])
     for key, value in about(statement):
-        info.append(safe_cells([key, value]))
+        info.append(xlsx_cells([key, value]))
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()

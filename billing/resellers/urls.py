@@ -33,5 +33,10 @@ urlpatterns = [
         views.manage_staff_invite,
         name="reseller-manage-invite",
     ),
+    path(
+        "manage/<int:pk>/staff/<int:membership_pk>/remove",
+        views.manage_staff_remove,
+        name="reseller-manage-remove",
+    ),
     path("manage/<int:pk>/prices", views.manage_prices, name="reseller-manage-prices"),
 ]

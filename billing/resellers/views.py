@@ -134,6 +134,7 @@ def _tenant_page(request, reseller: Reseller, tenant, form: PlanChoiceForm | Non
 
     plans = selectors.wholesale_plans(reseller)
     subscription = selectors.subscription_of(tenant)
+    reseller_pays = services.reseller_pays_for(tenant)  # a tenant paying itself changes its own plan
     form = form or PlanChoiceForm(
         plans=plans, initial={"plan": subscription.plan_id if subscription is not None else None}
     )
@@ -148,6 +149,7 @@ def _tenant_page(request, reseller: Reseller, tenant, form: PlanChoiceForm | Non
             "usage": entitlement_usage(tenant),
             "plans": plans,
             "form": form,
+            "reseller_pays": reseller_pays,
             "nav": "dashboard",
         },
         status=status,
@@ -273,10 +275,13 @@ def signup_reject(request, reseller: Reseller, pk: int):
     return _signup_page(request, reseller, signup, form, status=400)
 
 
-def _statement(reseller: Reseller, month: str):
+def _statement(reseller: Reseller, month: str, form: MonthForm | None = None):
+    """The month's statement, or None (the reason goes on the form when there is one)."""
     try:
         return statements.statement_for(reseller, statements.parse_month(month))
-    except ValidationError:
+    except ValidationError as exc:
+        if form is not None:
+            form.add_error("month", exc.messages)
         return None
 
 
@@ -285,9 +290,7 @@ def statement(request, reseller: Reseller):
     """The statement of a chosen month (last month by default) and its downloads."""
     default = (timezone.localdate().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     form = MonthForm(request.GET or {"month": default})
-    result = _statement(reseller, form.data.get("month", "")) if form.is_valid() else None
-    if form.is_valid() and result is None:
-        form.add_error("month", _("Choose a month (YYYY-MM) that has begun."))
+    result = _statement(reseller, form.data.get("month", ""), form) if form.is_valid() else None
     return render(
         request,
         "resellers/statement.html",
@@ -460,6 +463,20 @@ def manage_staff_invite(request, pk: int, membership_pk: int):
         messages.success(
             request, _("The invitation was sent again to %(email)s.") % {"email": membership.user.email}
         )
+    return redirect("reseller-manage-detail", pk=reseller.pk)
+
+
+@require_POST
+@permission_required(Perm.MANAGE_TENANTS)
+def manage_staff_remove(request, pk: int, membership_pk: int):
+    """A staff member leaves the reseller: deactivated, signed out everywhere, no console any more."""
+    reseller = _reseller(pk)
+    membership = get_object_or_404(
+        ResellerMembership.objects.select_related("user", "reseller"), pk=membership_pk, reseller=reseller
+    )
+    email = membership.user.email
+    services.reseller_staff_remove(actor=request.user.actor, membership=membership)
+    messages.success(request, _("%(email)s was removed and can no longer sign in.") % {"email": email})
     return redirect("reseller-manage-detail", pk=reseller.pk)
 
 

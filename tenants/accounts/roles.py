@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     INTEGRATION = "integration", _("Business system integration")
     WORK_ORDER = "work_order", _("Work-order or 12345 hotline system")
     WIDGET = "widget", _("Online rating widget (rates only)")
+    SMS_GATEWAY = "sms_gateway", _("SMS gateway (relays SMS replies only)")
     # control plane people and machines
     NATIONAL_STAFF = "national_staff", _("National staff")
     RESELLER_STAFF = "reseller_staff", _("Reseller staff")
@@ -37,10 +38,13 @@ TENANT_ROLES = frozenset(
         Role.INTEGRATION,
         Role.WORK_ORDER,
         Role.WIDGET,
+        Role.SMS_GATEWAY,
     }
 )
 CONTROL_PLANE_ROLES = frozenset({Role.NATIONAL_STAFF, Role.RESELLER_STAFF, Role.NATIONAL_FEED})
-MACHINE_ROLES = frozenset({Role.DEVICE, Role.INTEGRATION, Role.WORK_ORDER, Role.WIDGET, Role.NATIONAL_FEED})
+MACHINE_ROLES = frozenset(
+    {Role.DEVICE, Role.INTEGRATION, Role.WORK_ORDER, Role.WIDGET, Role.SMS_GATEWAY, Role.NATIONAL_FEED}
+)
 # Roles for which a tenant (or production) can require two-factor sign-in.
 ADMIN_ROLES = frozenset({Role.TENANT_ADMIN, Role.SUPERVISOR, Role.NATIONAL_STAFF, Role.RESELLER_STAFF})
 
@@ -180,6 +184,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.WORK_ORDER: frozenset({Perm.VIEW_ACCOUNT, Perm.READ_CATALOG, Perm.VIEW_CASES, Perm.HANDLE_CASES}),
     # Its key sits in a public web page: it may rate and nothing else.
     Role.WIDGET: frozenset({Perm.SUBMIT_EVALUATIONS}),
+    # The SMS gateway relays the replies citizens send (the ratings themselves); it sends no invitations and
+    # reads nothing else. Its own role so that a plan without API access can still take SMS ratings.
+    Role.SMS_GATEWAY: frozenset({Perm.VIEW_ACCOUNT, Perm.RELAY_SMS}),
     Role.NATIONAL_STAFF: frozenset(
         {
             Perm.VIEW_ACCOUNT,

@@ -18,12 +18,13 @@ from tenants.accounts.roles import MACHINE_ROLES, Role, roles_for_schema
 
 API_KEY_PREFIX = "hcp"
 # What a new key counts against in the tenant's plan (billing.entitlements): a device key is a rating device;
-# integration, work-order and widget keys need API access. Control-plane keys count against nothing.
+# integration and work-order keys need API access. Widget and SMS-gateway keys count against nothing: they
+# are citizen intake channels (the rating widget on a web page, SMS replies), open on every plan.
+# Control-plane keys count against nothing.
 KEY_ENTITLEMENTS = {
     Role.DEVICE: "devices",
     Role.INTEGRATION: "api",
     Role.WORK_ORDER: "api",
-    Role.WIDGET: "api",
 }
 
 
@@ -64,6 +65,52 @@ def user_create(
     user = User.objects.create_user(email=email, password=password, role=role, display_name=display_name)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
     audit_record(actor=actor, action="user.create", target=user, data={"role": role})
+    return user
+
+
+def user_sessions_end(user: User) -> int:
+    """End every session `user` has open in the current schema (sessions are kept per schema); returns how
+    many. Scans the live sessions: called only when someone leaves, which is rare."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    keys = [s.session_key for s in live.iterator() if s.get_decoded().get(SESSION_KEY) == str(user.pk)]
+    Session.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Actor, user: User, action: str = "user.deactivate") -> User:
+    """Someone leaves: the account can no longer sign in (an invitation cannot be accepted either), its
+    sessions end and its staff seat is free (billing.entitlements.usage_count counts active people only).
+    Nothing is deleted: the audit trail and what they did keep their name. Not one's own account, nor the
+    last active administrator, nor a support account (support access ends on its own page)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role in MACHINE_ROLES or takes_no_seat(user.email):
+        raise ValidationError(_("This account cannot be deactivated here."), code="not_a_person")
+    if actor.kind == "user" and actor.id == user.pk:
+        raise ValidationError(_("You cannot deactivate your own account."), code="self")
+    if not user.is_active:
+        return user
+    if (
+        user.role == Role.TENANT_ADMIN
+        and not User.objects.filter(role=Role.TENANT_ADMIN, is_active=True).exclude(pk=user.pk).exists()
+    ):
+        raise ValidationError(
+            _("%(email)s is the last active administrator: make someone else an administrator first.")
+            % {"email": user.email},
+            code="last_admin",
+        )
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    sessions = user_sessions_end(user)
+    audit_record(
+        actor=actor,
+        action=action,
+        target=user,
+        data={"email": user.email, "role": user.role, "sessions_ended": sessions},
+    )
     return user
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from tenants.accounts.actors import Actor
 from tenants.accounts.models import User
 from tenants.accounts.roles import Role
-from tenants.accounts.services import audit_record, role_label, user_create
+from tenants.accounts.services import audit_record, role_label, user_create, user_deactivate
 from tenants.setup.models import INVITATION_HOURS, Invitation, InvitationKind, SetupStep, StepState
 from tenants.setup.selectors import STEP_KEYS, invitation_check, invitation_token, token_digest
 
@@ -197,6 +197,8 @@ def staff_invite(
 
 @transaction.atomic
 def staff_reinvite(*, actor: Actor, user: User, link_for) -> str:
+    if not user.is_active:
+        raise ValidationError(_("%(email)s is deactivated.") % {"email": user.email})
     if user.has_usable_password():
         raise ValidationError(_("%(email)s has already set a password.") % {"email": user.email})
     _invitation, token = invitation_issue(actor=actor, user=user, kind=InvitationKind.STAFF)
@@ -214,6 +216,22 @@ def staff_reinvite(*, actor: Actor, user: User, link_for) -> str:
         robust=True,  # a mail server failure is logged; the page offers to send a new link
     )
     return token
+
+
+@transaction.atomic
+def staff_invitation_withdraw(*, actor: Actor, user: User) -> User:
+    """Take back an invitation nobody has accepted yet (a mistyped address, someone who will not come): its
+    links stop working and the account is deactivated, which frees its staff seat."""
+    if user.has_usable_password():
+        raise ValidationError(
+            _("%(email)s has accepted the invitation already: deactivate the account instead.")
+            % {"email": user.email}
+        )
+    user = user_deactivate(actor=actor, user=user, action="invitation.withdraw")
+    Invitation.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return user
 
 
 # --- the checklist -----------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.models import User
-from tenants.accounts.roles import Perm, has_permission
-from tenants.accounts.services import role_label
+from tenants.accounts.roles import MACHINE_ROLES, Perm, has_permission
+from tenants.accounts.services import role_label, user_deactivate
 from tenants.accounts.views import add_service_errors, permission_required
 from tenants.evaluations.models import EvaluationPolicy
 from tenants.privacy.masking import mask_email
@@ -33,6 +33,7 @@ from tenants.setup.services import (
     invitation_usable_for,
     setup_scale_set,
     setup_step_mark,
+    staff_invitation_withdraw,
     staff_invite,
     staff_reinvite,
 )
@@ -82,8 +83,8 @@ def scale_set(request):
 
 def _staff_rows() -> list[dict]:
     rows = []
-    for user in User.objects.order_by("email")[:500]:
-        invited = not user.has_usable_password()
+    for user in User.objects.order_by("-is_active", "email")[:500]:
+        invited = user.is_active and not user.has_usable_password()
         rows.append(
             {
                 "user": user,
@@ -110,6 +111,40 @@ def staff_page(request):
             messages.success(request, _("An invitation was e-mailed to %(email)s.") % {"email": user.email})
             return redirect("setup-staff")
     return render(request, "setup/staff.html", {"form": form, "rows": _staff_rows()})
+
+
+def _person_or_404(pk: int) -> User:
+    """A person's account of this workspace (users live in the tenant's schema: another tenant's is not here)."""
+    return get_object_or_404(User.objects.exclude(role__in=MACHINE_ROLES), pk=pk)
+
+
+@require_POST
+@permission_required(SETUP_PERM)
+def staff_deactivate_view(request, pk: int):
+    """Someone left: they can no longer sign in, and their staff seat is free."""
+    user = _person_or_404(pk)
+    try:
+        user_deactivate(actor=request.user.actor, user=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("%(email)s was deactivated and can no longer sign in.") % {"email": user.email}
+        )
+    return redirect("setup-staff")
+
+
+@require_POST
+@permission_required(SETUP_PERM)
+def staff_withdraw_view(request, pk: int):
+    user = _person_or_404(pk)
+    try:
+        staff_invitation_withdraw(actor=request.user.actor, user=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The invitation of %(email)s was withdrawn.") % {"email": user.email})
+    return redirect("setup-staff")
 
 
 @require_POST

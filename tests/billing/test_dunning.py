@@ -19,6 +19,9 @@ from billing.models import Invoice, Subscription, SubscriptionStatus
 from tenants.accounts.models import ApiKey, AuditEvent
 from tenants.accounts.roles import Role
 from tenants.cases.models import Case
+from tenants.channels.tokens import window_token
+from tenants.evaluations.models import Evaluation
+from tenants.insight.textmining.models import LedgerStatus, ProblemLedgerEntry
 from tenants.middleware import host_cache_clear
 from tenants.models import Tenant
 from tests.billing.stripe_recordings.fixtures import (  # noqa: F401 (fixtures)
@@ -30,8 +33,10 @@ from tests.billing.stripe_recordings.fixtures import (  # noqa: F401 (fixtures)
     subscription_of,
 )
 from tests.billing.stripe_recordings.server import event, subscription_object
+from tests.billing.test_entitlements import SMS_PHONE, sms_invitation
 from tests.cases.conftest import person, signed_in
 from tests.conftest import host_client, key_client, make_key
+from tests.insight.test_textmining_pages import EVALUATOR, seeded
 
 pytestmark = pytest.mark.usefixtures("english")
 S = SubscriptionStatus
@@ -167,6 +172,87 @@ def test_unpaid_refuses_administration_but_ratings_cases_and_billing_keep_workin
     assert admin.get("/billing/").status_code == 200
     assert admin.post("/billing/portal", {}).status_code == 302
     assert admin.post("/accounts/logout/").status_code == 302
+
+
+def test_unpaid_keeps_every_citizen_channel_the_ledger_and_the_identity_reveal_open(stripe_api, world):
+    # given real-name bad reviews about queues at the hall (a spike for the problem ledger), a window clerk, a
+    # supervisor, widget and SMS gateway keys and an SMS invitation made while paid, then the tenant unpaid
+    alpha = world.info
+    seeded(world)
+    clerk = signed_in(alpha, person(alpha, Role.WINDOW_STAFF, "unpaid-clerk", world.hall))
+    supervisor = signed_in(alpha, person(alpha, Role.SUPERVISOR, "unpaid-lead", world.department))
+    widget = key_client(alpha.host, make_key(alpha.schema, Role.WIDGET))
+    gateway = key_client(alpha.host, make_key(alpha.schema, Role.SMS_GATEWAY))
+    sms_invitation(alpha, "UNPAID-SMS")
+    with schema_context(alpha.schema):
+        qr_url = f"/q/{window_token(world.window.pk)}/"
+        case = Case.objects.order_by("pk").first()
+        rated = Evaluation.objects.filter(anonymous=False).order_by("pk").first()
+        before = Evaluation.objects.count()
+    put_status(alpha, S.UNPAID, past_due_since=timezone.now() - timedelta(days=20))
+    host_cache_clear()
+    admin = admin_client(alpha)
+    assert admin.post("/settings/api-keys/", {"name": "k", "role": "work_order"}).status_code == 403
+
+    # when citizens rate on the QR page and the widget, a clerk enters a paper form, the gateway relays a reply
+    qr = host_client(alpha.host).post(qr_url, {"item": "ITEM-001", "level": "1", "nonce": "0" * 32})
+    widget_rating = widget.post(
+        "/api/v1/widget/evaluations",
+        {"transaction": "UNPAID-W", "level": 1, "item_code": "ITEM-001", "unit_code": "D01"},
+        content_type="application/json",
+        HTTP_ORIGIN="https://zwfw.example.gov.cn",
+        HTTP_IDEMPOTENCY_KEY="unpaid-w",
+    )
+    paper = clerk.post(
+        "/assisted/paper/enter",
+        {
+            "entry_token": "unpaid-paper-1",
+            "transaction": "",
+            "item_code": "ITEM-001",
+            "window_code": "W01",
+            "level": "2",
+            "comment": "",
+            "form_date": timezone.localdate().isoformat(),
+        },
+    )
+    sms = gateway.post(
+        "/api/v1/sms/inbound",
+        {"message_id": "gw-unpaid-1", "phone": SMS_PHONE, "text": "1"},
+        content_type="application/json",
+    )
+    # and the closed loop goes on: a case is reassigned, the spike goes on the problem ledger and is resolved,
+    # the evaluator's identity is revealed to call them back
+    moved = admin.post(
+        f"/cases/{case.pk}/act/reassign", {"reassign-unit_code": "D01", "reassign-note": "属市场监管局"}
+    )
+    ledger = supervisor.post(
+        "/insight/comments/ledger/new",
+        {"unit": "H01", "term": "排队", "title": "A厅排队时间长", "deadline_days": "5"},
+    )
+    with schema_context(alpha.schema):
+        entry = ProblemLedgerEntry.objects.first()
+    resolved = (
+        supervisor.post(f"/insight/comments/ledger/{entry.pk}/resolve", {"note": "增开窗口"})
+        if entry
+        else None
+    )
+    reveal = supervisor.post(f"/evaluations/{rated.pk}/reveal", {"reason": "回访需要核实情况"})
+
+    # then every one went through
+    assert qr.status_code in (200, 302), qr.content[:300]
+    assert widget_rating.status_code == 201, widget_rating.content
+    assert paper.status_code == 302, paper.content[:300]
+    assert sms.status_code == 200 and sms.json()["evaluation_id"], sms.content
+    with schema_context(alpha.schema):
+        assert Evaluation.objects.count() == before + 4
+        assert Case.objects.get(pk=case.pk).unit.code == "D01"
+        entry = ProblemLedgerEntry.objects.get()
+    assert moved.status_code == 302
+    assert ledger.status_code == 302 and ledger["Location"] == f"/insight/comments/ledger/{entry.pk}/"
+    assert resolved.status_code == 302 and entry.status == LedgerStatus.RESOLVED
+    assert reveal.status_code == 200 and EVALUATOR["name"] in reveal.content.decode()
+    with schema_context(alpha.schema):
+        assert AuditEvent.objects.filter(action__contains="reveal", target_id=str(rated.pk)).exists()
 
 
 def test_unpaid_alpha_leaves_beta_untouched(stripe_api, alpha, beta):

@@ -8,13 +8,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
-from billing.entitlements import EntitlementExceeded, entitlement_check
+from billing.entitlements import EntitlementExceeded, entitlement_allowed, entitlement_check
 from billing.models import Plan
 from tenants.accounts.actors import Actor
 from tenants.accounts.models import ApiKey, AuditEvent, User
 from tenants.accounts.roles import Role
 from tenants.accounts.services import api_key_create, api_key_revoke, user_create
+from tenants.assisted.services.sms import sms_invitation_send
 from tenants.catalog.models import ImportStatus
+from tenants.evaluations.models import Evaluation
+from tenants.evaluations.services import TransactionInput, transaction_register
 from tenants.insight.reports.models import Report, ReportSchedule
 from tenants.insight.reports.services import (
     report_request,
@@ -33,6 +36,21 @@ UNIT_HEADER = ["单位编码*", "单位名称*", "单位类型*", "上级单位�
 UPGRADE_LINK = 'href="/billing/"'
 
 pytestmark = pytest.mark.usefixtures("english", "billing_on")
+
+
+SMS_PHONE = "13800138000"
+
+
+def sms_invitation(info, number: str) -> None:
+    """A transaction and the SMS inviting its applicant to rate it (as staff send it from the SMS page)."""
+    with schema_context(info.schema):
+        transaction_register(
+            actor=SYSTEM,
+            data=TransactionInput(
+                number=number, item_code="ITEM-001", unit_code="H01", window_code="W01", channel="web"
+            ),
+        )
+        sms_invitation_send(actor=SYSTEM, transaction_number=number, phone=SMS_PHONE, sender="甲省")
 
 
 def unit_form(code: str, kind: str = "window", parent: str = "H01", active: bool = True) -> dict:
@@ -61,10 +79,18 @@ def test_the_check_names_the_plan_the_limit_and_the_upgrade_path(world):
     assert exc.messages == [exc.text] and exc.message_dict == {"__all__": [exc.text]}
 
 
-def test_the_control_plane_is_never_limited(tenant_pair, db):
+def test_the_control_plane_is_never_limited(alpha):
+    # given a tenant whose plan allows no more staff and no API
+    on_plan(alpha, "basic", max_staff=0, api_access=False)
     with schema_context("public"):
-        entitlement_check(feature="staff", adding=10_000)  # no tenant: nothing to check
-        entitlement_check(feature="api")
+        # then on the control plane (no tenant) the check allows anything, and national staff are added
+        assert entitlement_allowed(feature="staff", adding=10_000) is True
+        assert entitlement_allowed(feature="api") is True
+        national = user_create(actor=SYSTEM, email="national-2@test.example", role=Role.NATIONAL_STAFF)
+        assert User.objects.filter(pk=national.pk, is_active=True).exists()
+        # while the same check for the tenant refuses
+        assert entitlement_allowed(tenant=alpha.tenant, feature="staff") is False
+        assert entitlement_allowed(tenant=alpha.tenant, feature="api") is False
 
 
 def test_billing_disabled_puts_everyone_on_the_default_plan(world, settings):
@@ -83,8 +109,15 @@ def test_billing_disabled_puts_everyone_on_the_default_plan(world, settings):
 def test_an_unlimited_plan_takes_anything(world):
     on_plan(world.info, "flagship")
     with schema_context(world.info.schema):
-        entitlement_check(feature="windows", adding=1_000_000)
-        entitlement_check(feature="national_feed")
+        assert entitlement_allowed(feature="windows", adding=1_000_000) is True
+        assert entitlement_allowed(feature="national_feed") is True
+        unit_create(actor=SYSTEM, code="W-UNL", name="窗口", kind="window", parent=world.hall)
+    assert "W-UNL" in unit_codes(world.info.schema)
+    # the same request on a limited plan is refused
+    on_plan(world.info, "basic")
+    with schema_context(world.info.schema):
+        assert entitlement_allowed(feature="windows", adding=1_000_000) is False
+        assert entitlement_allowed(feature="national_feed") is False
 
 
 # --- halls and windows: the form, the reactivation, the kind change ------------------------------------------
@@ -263,7 +296,7 @@ def test_a_plan_without_api_access_refuses_integration_keys_in_the_api_and_the_p
     with schema_context(world.info.schema):
         before = ApiKey.objects.count()
 
-    for role in ("integration", "work_order", "widget"):
+    for role in ("integration", "work_order"):
         refused = api_admin.post(
             "/api/v1/api-keys", {"name": "系统", "role": role}, content_type="application/json"
         )
@@ -276,6 +309,49 @@ def test_a_plan_without_api_access_refuses_integration_keys_in_the_api_and_the_p
     assert UPGRADE_LINK in page.content.decode()
     with schema_context(world.info.schema):
         assert ApiKey.objects.count() == before
+
+
+def test_a_plan_without_api_access_still_makes_widget_and_sms_gateway_keys_that_take_ratings(world):
+    # given basic (no API access) and an SMS invitation sent by staff (the SMS page, not the API)
+    on_plan(world.info, "basic")
+    api_admin = key_client(world.info.host, make_key(world.info.schema, Role.TENANT_ADMIN))
+    sms_invitation(world.info, "T-SMS-BASIC")
+    with schema_context(world.info.schema):
+        before = Evaluation.objects.count()
+
+    # when the administrator makes a widget key and an SMS gateway key
+    widget = api_admin.post(
+        "/api/v1/api-keys", {"name": "网站评价组件", "role": "widget"}, content_type="application/json"
+    )
+    gateway = api_admin.post(
+        "/api/v1/api-keys", {"name": "短信网关", "role": "sms_gateway"}, content_type="application/json"
+    )
+
+    # then both are made, the widget's rating is taken and the gateway relays a citizen's reply
+    assert (widget.status_code, gateway.status_code) == (201, 201), (widget.content, gateway.content)
+    rated = key_client(world.info.host, widget.json()["key"]).post(
+        "/api/v1/widget/evaluations",
+        {"transaction": "BASIC-W", "level": 1, "item_code": "ITEM-001", "unit_code": "D01"},
+        content_type="application/json",
+        HTTP_ORIGIN="https://zwfw.example.gov.cn",
+        HTTP_IDEMPOTENCY_KEY="basic-w",
+    )
+    relayed = key_client(world.info.host, gateway.json()["key"]).post(
+        "/api/v1/sms/inbound",
+        {"message_id": "gw-basic-1", "phone": SMS_PHONE, "text": "1"},
+        content_type="application/json",
+    )
+    assert rated.status_code == 201, rated.content
+    assert relayed.status_code == 200 and relayed.json()["evaluation_id"], relayed.content
+    with schema_context(world.info.schema):
+        assert Evaluation.objects.count() == before + 2
+    # and the gateway's key relays only: it cannot rate or register on its own
+    refused = key_client(world.info.host, gateway.json()["key"]).post(
+        "/api/v1/evaluations",
+        {"transaction": "BASIC-G", "level": 1, "channel": "device", "item_code": "ITEM-001"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
 
 
 def test_a_plan_with_api_access_makes_integration_keys(world):

@@ -82,6 +82,19 @@ def test_without_a_webhook_secret_nothing_is_accepted(stripe_api, alpha, setting
     assert response.status_code == 400 and StripeEvent.objects.count() == 0
 
 
+def test_a_refused_delivery_is_not_told_why_and_the_log_is(stripe_api, alpha, settings, caplog):
+    # given a wrongly signed delivery, and one while no secret is configured
+    wrong = post_event(_sub_event(alpha), secret="whsec_wrong")
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    unconfigured = post_event(_sub_event(alpha), secret="")
+    # then both answer the same generic 400, and the reason is in our log only
+    for response in (wrong, unconfigured):
+        assert response.status_code == 400
+        assert response.json() == {"error": "invalid signature or payload"}
+    assert "no webhook secret configured" not in unconfigured.content.decode()
+    assert "no webhook secret configured" in caplog.text
+
+
 # --- stored once ---------------------------------------------------------------------------------------------
 def test_an_event_is_stored_once_and_a_replay_answers_200_and_changes_nothing(stripe_api, alpha):
     first = _sub_event(alpha, status="past_due")

@@ -145,3 +145,32 @@ def test_the_pdf_reads_back_in_chinese(fixture_b):
 
 def test_a_month_to_come_has_no_statement(fixture_a):
     assert fixture_a.client.get("/reseller/statements/2999-01.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("month", ["0999-01", "1999-12", "9999-12"])
+def test_a_month_out_of_range_is_refused_with_a_reason_not_a_server_error(fixture_a, month):
+    page = fixture_a.client.get("/reseller/statements/", {"month": month})
+    assert page.status_code == 400
+    assert "Choose a month from 2000-01 to" in page.content.decode()
+    for fmt in ("csv", "xlsx", "pdf"):
+        assert fixture_a.client.get(f"/reseller/statements/{month}.{fmt}").status_code == 404, fmt
+
+
+def test_a_month_in_range_is_labelled_with_four_digits(fixture_a):
+    response = fixture_a.client.get("/reseller/statements/2000-01.csv")
+    assert response["Content-Disposition"] == 'attachment; filename="statement-resa-2000-01.csv"'
+
+
+def test_a_name_with_a_control_character_does_not_break_the_files(fixture_a):
+    # given a tenant whose name carries a control character (from an application form)
+    _registry_tenant("zeta", "己\x0b县\x1f政务服务中心", fixture_a.reseller, _at(2026, 3, 2, 9), "standard")
+    # when the statement is downloaded, then every file is made, without the character
+    xlsx = fixture_a.client.get(f"/reseller/statements/{MARCH}.xlsx")
+    assert xlsx.status_code == 200
+    rows = [
+        [cell.value for cell in row]
+        for row in load_workbook(io.BytesIO(xlsx.content)).worksheets[0].iter_rows()
+    ]
+    assert {row[1]: row[0] for row in rows[1:-1]}["zeta"] == "己县政务服务中心"
+    assert fixture_a.client.get(f"/reseller/statements/{MARCH}.pdf").status_code == 200
+    assert fixture_a.client.get(f"/reseller/statements/{MARCH}.csv").status_code == 200

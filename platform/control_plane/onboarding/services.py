@@ -263,10 +263,6 @@ def _provision(signup: SignupRequest) -> None:
                     )
                     link = tenant_link(signup, invitation_path(token))
             connection.set_schema_to_public()
-            if tenant.reseller_id is not None:  # the reseller's customer: who pays (wholesale or direct)
-                from billing.resellers.services import reseller_subscription_start
-
-                reseller_subscription_start(actor=actor, tenant=tenant)
             SignupRequest.objects.filter(pk=signup.pk).update(tenant=tenant)
             audit_record(
                 actor=actor,
@@ -274,6 +270,13 @@ def _provision(signup: SignupRequest) -> None:
                 target=signup,
                 data={"tenant_id": tenant.pk, "slug": tenant.slug, "created": result.created},
             )
+        if tenant.reseller_id is not None:  # the reseller's customer: who pays (wholesale or direct)
+            from billing.resellers.services import reseller_subscription_start
+
+            # After the tenant is committed: a Stripe failure then leaves the tenant (and its id) in place,
+            # so the retry repeats the same Stripe calls with the same idempotency keys and parameters and
+            # Stripe answers the first subscription again instead of making a second one.
+            reseller_subscription_start(actor=actor, tenant=tenant)
         _progress(signup.pk, 80, SignupStep.INVITING)
         if token is not None:
             with schema_context(tenant.schema_name):

@@ -74,7 +74,9 @@ def csv_write(
     return written
 
 
-def _xlsx_cells(row: list) -> list:
+def xlsx_cells(row: list) -> list:
+    """`safe_cells` for a workbook: also without the control characters XML cannot carry (openpyxl refuses
+    them), so one odd name never makes a whole file fail."""
     return [
         _ILLEGAL_XML.sub("", "'" + c if c[:1] in FORMULA_START else c) if type(c) is str else c for c in row
     ]
@@ -102,7 +104,7 @@ def xlsx_write(
         created = book.create_sheet(title if sheets == 1 else f"{title} {sheets}")
         created.freeze_panes = "A2"
         cells = []
-        for value in _xlsx_cells(header):
+        for value in xlsx_cells(header):
             cell = WriteOnlyCell(created, value=value)
             cell.font = bold
             cells.append(cell)
@@ -112,7 +114,7 @@ def xlsx_write(
     for row in rows:
         if in_sheet >= max_rows:
             sheet, in_sheet = new_sheet(), 1
-        sheet.append(_xlsx_cells(row))
+        sheet.append(xlsx_cells(row))
         in_sheet += 1
         count += 1
         if on_rows is not None and count % every == 0:
