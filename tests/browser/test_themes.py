@@ -2,6 +2,7 @@
 wear each tenant's own colours, font and name (computed styles, not just the HTML), and a screenshot of each
 is kept under the test's tmp dir."""
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -11,6 +12,7 @@ from django_tenants.utils import schema_context
 from tenants.accounts.actors import Actor
 from tests.channels import browser_support as support
 from tests.conftest import PASSWORD
+from themes.contrast import contrast_ratio
 from themes.models import TEXT_FIELDS, Theme, ThemeDraft
 from themes.services import ThemeOwner, theme_draft_save, theme_publish
 
@@ -198,3 +200,105 @@ def test_an_administrator_edits_previews_and_publishes_with_the_keyboard(
     assert portal.locator(".site-header .brand").inner_text().strip() == "甲省政务服务网"
     header = portal.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
     assert header == "rgb(15, 118, 110)"
+
+
+# --- a dark theme: every text on the citizens' pages is readable -------------------------------------------
+# Light text on a dark background, dark text on a light-blue primary colour: every pair the check covers passes.
+DARK = {
+    "text_color": "#f9fafb",
+    "background_color": "#111827",
+    "primary_color": "#93c5fd",
+    "on_primary_color": "#111827",
+}
+PHONE = {"width": 390, "height": 844}
+# Each text node's colour against the first opaque background behind it (WCAG 2.x ratio), for the text the page
+# shows (not inside <select>, whose options the system draws); the ones under 4.5:1 are returned.
+UNREADABLE = """() => {
+  const rgb = (c) => { const p = c.match(/[\\d.]+/g).map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const channel = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const lum = (c) => 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+  const ratio = (x, y) => { const [a, b] = [lum(x), lum(y)].sort((m, n) => n - m); return (a + 0.05) / (b + 0.05); };
+  const behind = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.a > 0) return c; }
+                          return rgb(getComputedStyle(document.body).backgroundColor); };
+  const found = []; let checked = 0;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const text = walker.currentNode.textContent.trim(); const el = walker.currentNode.parentElement;
+    if (!text || el.closest("select, script, style, noscript") || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el); if (style.visibility !== "visible" || style.display === "none") continue;
+    const fg = rgb(style.color), bg = behind(el); checked += 1;
+    const r = ratio(fg, bg);
+    if (r < 4.5) found.push(`${text.slice(0, 30)} (${el.tagName.toLowerCase()}.${el.className}): ${style.color} on ${getComputedStyle(el).backgroundColor} → ${r.toFixed(2)}`);
+  }
+  return {found, checked};
+}"""
+LEVEL_CONTRAST = """(label) => { const s = getComputedStyle(label); return [s.color, s.backgroundColor]; }"""
+
+
+def _rgb_hex(value: str) -> str:
+    r, g, b = (int(float(n)) for n in re.findall(r"[\d.]+", value)[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+@pytest.fixture
+def dark_alpha(tenant_pair, django_db_blocker):
+    info = tenant_pair["alpha"]
+    world = support.in_thread(django_db_blocker, lambda: support.build(info.schema))
+    saved = support.in_thread(django_db_blocker, lambda: apply(info, DARK))
+    yield world
+    support.in_thread(django_db_blocker, lambda: restore(saved))
+    support.in_thread(django_db_blocker, lambda: support.tear_down(world))
+
+
+def _readable(page, where: str) -> int:
+    result = page.evaluate(UNREADABLE)
+    assert result["found"] == [], where
+    return result["checked"]
+
+
+def test_a_dark_theme_leaves_every_text_of_the_rating_page_and_portal_readable(
+    live_url, dark_alpha, browser, django_db_blocker, tmp_path
+):
+    from django_tenants.utils import schema_context
+
+    from tenants.channels.tokens import window_token
+    from tenants.organisation.models import Unit
+
+    def token():
+        with schema_context(dark_alpha.schema):
+            return window_token(Unit.objects.get(code=f"BW-{dark_alpha.tag}").pk)
+
+    path = f"/q/{support.in_thread(django_db_blocker, token)}/"
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(live_url("alpha", path))
+        # the rating choices: the theme's text colour on the theme's background, never on white
+        levels = page.locator("label.level")
+        assert levels.count() == 5
+        for i in range(5):
+            colour, background = (_rgb_hex(v) for v in levels.nth(i).evaluate(LEVEL_CONTRAST))
+            assert (colour, background) == (DARK["text_color"], DARK["background_color"])
+            assert contrast_ratio(colour, background) >= 4.5
+        checked = _readable(page, "rating page")
+        # a chosen level wears the text colour on the primary colour
+        page.get_by_label("营业执照办理").check()
+        page.get_by_text("很差", exact=True).click()
+        chosen = page.locator("input.level-input:checked + label.level").evaluate(LEVEL_CONTRAST)
+        assert [_rgb_hex(v) for v in chosen] == [DARK["on_primary_color"], DARK["primary_color"]]
+        # without a reason the page says what is missing: readable too
+        page.locator(".rate-submit").click()
+        page.screenshot(path=str(tmp_path / "rate-dark.png"), full_page=True)
+        checked += _readable(page, "rating page, a bad rating chosen")
+        page.get_by_label("服务态度差").check()
+        page.locator(".rate-submit").click()
+        page.locator(".rate-message-success").wait_for()
+        checked += _readable(page, "thanks")
+        # the public portal, every section
+        for section in ("", "results/", "rankings/", "bad-reviews/", "reports/"):
+            assert page.goto(live_url("alpha", f"/portal/{section}")).status == 200
+            checked += _readable(page, f"/portal/{section}")
+        page.screenshot(path=str(tmp_path / "portal-dark.png"), full_page=True)
+        assert checked > 50
+    finally:
+        context.close()
