@@ -35,7 +35,7 @@ from tenants.accounts.actors import Actor
 from tenants.accounts.models import User
 from tenants.accounts.roles import Role
 from tenants.accounts.services import audit_record, user_create, user_sessions_end
-from tenants.validators import validate_slug
+from tenants.validators import control_characters_message, has_control_characters, validate_slug
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ def _reseller_fields(
     )
     if not name or len(name) > 200:
         errors.setdefault("name", []).append(_("Enter the reseller's name (at most 200 characters)."))
+    elif has_control_characters(name):  # it becomes the e-mail sender and theme name of its tenants
+        errors.setdefault("name", []).append(control_characters_message(_("Name")))
     try:
         validate_slug(slug)
     except ValidationError as exc:

@@ -41,6 +41,10 @@ def test_a_bad_reseller_is_refused_and_nothing_is_made(national, side_a):
     assert taken.status_code == 400 and "Another reseller uses" in taken.content.decode()
     too_much = national.post("/reseller/manage/new/", {**NEW_RESELLER, "commission_percent": "120"})
     assert too_much.status_code == 400
+    two_lines = national.post(
+        "/reseller/manage/new/", {**NEW_RESELLER, "name": "庚代理公司\nBcc: x@example.com"}
+    )
+    assert two_lines.status_code == 400 and "must be one line" in two_lines.content.decode()
     assert not Reseller.objects.filter(name="庚代理公司").exists()
     assert not AuditEvent.objects.filter(action="reseller.create").exists()
 

@@ -42,7 +42,7 @@ from tenants.insight.reports.selectors import (
 )
 from tenants.insight.selectors import Scope
 from tenants.organisation.models import Unit
-from themes.email import email_body, email_from, email_theme
+from themes.email import email_body, email_from, email_theme, header_text
 
 logger = logging.getLogger(__name__)
 
@@ -423,7 +423,7 @@ def report_email_send(*, report: Report) -> int:
                 _("All reports, with the XLSX figures, are on the reports page (/insight/reports/)."),
             ]
         )
-        subject = report.title
+        subject = header_text(report.title)  # the title carries a unit's name: one line, or the mail fails
         body = email_body(tenant_theme(), body)
     sender = _sender()
     messages = []
