@@ -9,15 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import wraps
 
-from control_plane.onboarding.forms import RejectForm
+from control_plane.onboarding import review
 from control_plane.onboarding.models import SignupRequest, SignupStatus
 from control_plane.onboarding.selectors import reviewable_requests, signup_progress
-from control_plane.onboarding.services import (
-    signup_request_approve,
-    signup_request_reject,
-    tenant_link,
-)
-from control_plane.onboarding.validation import organisation_errors, slug_errors
+from control_plane.onboarding.services import tenant_link
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -206,23 +201,13 @@ def signups(request, reseller: Reseller):
 
 
 def _signup_page(request, reseller: Reseller, signup: SignupRequest, reject_form=None, status: int = 200):
-    problems: list[str] = []
-    if signup.status == SignupStatus.SUBMITTED:  # what changed since it was submitted
-        problems = slug_errors(signup.slug, exclude_request_id=signup.pk) + organisation_errors(
-            name=signup.organisation_name, region_code=signup.region_code, exclude_request_id=signup.pk
-        )
-    link = tenant_link(signup)
+    status_url = reverse("reseller-signup-status", args=[signup.pk])
     return render(
         request,
         "resellers/signup_detail.html",
         {
+            **review.review_context(signup, status_url=status_url, reject_form=reject_form),
             "reseller": reseller,
-            "signup": signup,
-            "problems": problems,
-            "reject_form": reject_form or RejectForm(),
-            "tenant_url": link,
-            "progress": signup_progress(signup, tenant_url=link),
-            "status_url": reverse("reseller-signup-status", args=[signup.pk]),
             "nav": "signups",
         },
         status=status,
@@ -245,15 +230,7 @@ def signup_status(request, reseller: Reseller, pk: int):
 @reseller_required
 def signup_approve(request, reseller: Reseller, pk: int):
     signup = _signup_or_404(request, reseller, pk)
-    try:
-        signup_request_approve(actor=request.user.actor, signup_request=signup)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("%(name)s was approved; its workspace is being set up.") % {"name": signup.organisation_name},
-        )
+    review.review_approve(request, signup)
     return redirect("reseller-signup", pk=signup.pk)
 
 
@@ -261,17 +238,9 @@ def signup_approve(request, reseller: Reseller, pk: int):
 @reseller_required
 def signup_reject(request, reseller: Reseller, pk: int):
     signup = _signup_or_404(request, reseller, pk)
-    form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            signup_request_reject(
-                actor=request.user.actor, signup_request=signup, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was rejected.") % {"name": signup.organisation_name})
-            return redirect("reseller-signup", pk=signup.pk)
+    form = review.review_reject(request, signup)
+    if form is None:
+        return redirect("reseller-signup", pk=signup.pk)
     return _signup_page(request, reseller, signup, form, status=400)
 
 

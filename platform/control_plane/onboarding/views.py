@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from control_plane.onboarding import review
 from control_plane.onboarding.forms import ApplicationForm, RejectForm
 from control_plane.onboarding.models import SignupRequest, SignupStatus
 from control_plane.onboarding.selectors import (
@@ -23,18 +24,11 @@ from control_plane.onboarding.selectors import (
     signup_request_visible,
 )
 from control_plane.onboarding.services import (
-    signup_request_approve,
-    signup_request_reject,
     signup_request_retry,
     signup_request_submit,
     tenant_link,
 )
-from control_plane.onboarding.validation import (
-    organisation_errors,
-    pending_request_of,
-    requester_limit_error,
-    slug_errors,
-)
+from control_plane.onboarding.validation import pending_request_of, requester_limit_error
 from tenants.accounts.views import add_service_errors
 
 
@@ -162,20 +156,10 @@ def review_list(request):
     )
 
 
-def _review_context(request, signup: SignupRequest, reject_form: RejectForm | None = None) -> dict:
-    problems: list[str] = []
-    if signup.status == SignupStatus.SUBMITTED:  # what changed since it was submitted
-        problems = slug_errors(signup.slug, exclude_request_id=signup.pk) + organisation_errors(
-            name=signup.organisation_name, region_code=signup.region_code, exclude_request_id=signup.pk
-        )
-    return {
-        "signup": signup,
-        "problems": problems,
-        "reject_form": reject_form or RejectForm(),
-        "tenant_url": tenant_link(signup),
-        "progress": signup_progress(signup, tenant_url=tenant_link(signup)),
-        "status_url": reverse("onboarding-status", args=[signup.pk]),
-    }
+def _review_context(signup: SignupRequest, reject_form: RejectForm | None = None) -> dict:
+    return review.review_context(
+        signup, status_url=reverse("onboarding-status", args=[signup.pk]), reject_form=reject_form
+    )
 
 
 def _reviewable_or_404(request, pk: int) -> SignupRequest:
@@ -188,22 +172,14 @@ def _reviewable_or_404(request, pk: int) -> SignupRequest:
 @reviewer_required
 def review_detail(request, pk: int):
     signup = _reviewable_or_404(request, pk)
-    return render(request, "onboarding/review_detail.html", _review_context(request, signup))
+    return render(request, "onboarding/review_detail.html", _review_context(signup))
 
 
 @require_POST
 @reviewer_required
 def review_approve(request, pk: int):
     signup = _reviewable_or_404(request, pk)
-    try:
-        signup_request_approve(actor=request.user.actor, signup_request=signup)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("%(name)s was approved; its workspace is being set up.") % {"name": signup.organisation_name},
-        )
+    review.review_approve(request, signup)
     return redirect("onboarding-review", pk=signup.pk)
 
 
@@ -211,17 +187,9 @@ def review_approve(request, pk: int):
 @reviewer_required
 def review_reject(request, pk: int):
     signup = _reviewable_or_404(request, pk)
-    form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            signup_request_reject(
-                actor=request.user.actor, signup_request=signup, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was rejected.") % {"name": signup.organisation_name})
-            return redirect("onboarding-review", pk=signup.pk)
-    response = render(request, "onboarding/review_detail.html", _review_context(request, signup, form))
+    form = review.review_reject(request, signup)
+    if form is None:
+        return redirect("onboarding-review", pk=signup.pk)
+    response = render(request, "onboarding/review_detail.html", _review_context(signup, form))
     response.status_code = 400
     return response
