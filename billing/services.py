@@ -253,6 +253,21 @@ def reseller_customer_ensure(*, actor: Actor, reseller: Reseller) -> str:
 
 
 # --- a tenant administrator subscribes ---------------------------------------------------------------------
+def _subscribe_prepare(
+    *, actor: Actor, tenant, plan: Plan, email: str
+) -> tuple[Subscription, list, str, dict]:
+    """What subscribing by card or by invoice both start with: the checks (billing on, the tenant pays, no live
+    subscription, the plan priced), then the tenant's Stripe customer. Returns the subscription, the plan's
+    lines, the customer id and the metadata."""
+    _require_enabled()
+    subscription = subscription_for(tenant)
+    _check_tenant_pays(tenant, subscription)
+    _check_not_subscribed(subscription)
+    lines = _lines(plan)
+    customer = customer_ensure(actor=actor, tenant=tenant, email=email)
+    return subscription, lines, customer, {**_metadata(tenant), "plan": plan.code}
+
+
 def checkout_start(
     *,
     actor: Actor,
@@ -266,13 +281,9 @@ def checkout_start(
 ) -> str:
     """A Stripe Checkout session for a card subscription to `plan`; returns the page the payer goes to. The
     subscription becomes ours when its webhooks arrive (`checkout_completed`, `subscription_sync`)."""
-    _require_enabled()
-    subscription = subscription_for(tenant)
-    _check_tenant_pays(tenant, subscription)
-    _check_not_subscribed(subscription)
-    lines = _lines(plan)
-    customer = customer_ensure(actor=actor, tenant=tenant, email=email)
-    metadata = {**_metadata(tenant), "plan": plan.code}
+    subscription, lines, customer, metadata = _subscribe_prepare(
+        actor=actor, tenant=tenant, plan=plan, email=email
+    )
     try:
         session = stripe_client.checkout_session_create(
             customer=customer,
@@ -302,13 +313,9 @@ def invoice_subscription_start(
 ) -> Subscription:
     """A subscription paid by invoice and bank transfer (`collection_method=send_invoice`): Stripe e-mails each
     invoice, payable within BILLING_DAYS_UNTIL_DUE days. Active at once, as Stripe reports it."""
-    _require_enabled()
-    subscription = subscription_for(tenant)
-    _check_tenant_pays(tenant, subscription)
-    _check_not_subscribed(subscription)
-    lines = _lines(plan)
-    customer = customer_ensure(actor=actor, tenant=tenant, email=email)
-    metadata = {**_metadata(tenant), "plan": plan.code}
+    subscription, lines, customer, metadata = _subscribe_prepare(
+        actor=actor, tenant=tenant, plan=plan, email=email
+    )
     try:
         created = stripe_client.subscription_create(
             customer=customer,
