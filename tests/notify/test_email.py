@@ -47,7 +47,9 @@ def test_mail_arrives_with_subject_body_and_the_tenants_name_as_sender(
     assert message["Subject"] == "您的差评已处理 (案件 123)"
     # the text, framed by the tenant's theme: its name above, the signature with its name below
     text = message.get_content().replace("\r\n", "\n").strip()
-    assert text.startswith("【甲省政务服务网】\n\n您好：您反映的问题已整改完毕。\n查看进度：https://alpha.localhost/s/abc\n")
+    assert text.startswith(
+        "【甲省政务服务网】\n\n您好：您反映的问题已整改完毕。\n查看进度：https://alpha.localhost/s/abc\n"
+    )
     assert text.split("\n-- \n")[1].splitlines()[0] == "甲省政务服务网"
     sender = message["From"].addresses[0]
     assert (sender.display_name, sender.addr_spec) == ("甲省政务服务网", "noreply@haochaping.example")

@@ -20,7 +20,11 @@ def test_the_public_home_explains_the_product_shows_the_plans_and_links_to_sign_
     html = response.content.decode()
     for text in ("The closed loop (好差评闭环)", "Every channel", "Insight", "National feed"):
         assert text in html
-    for plan in ("基础版", "标准版", "旗舰版"):  # the plan catalogue (billing.Plan), as national staff named them
+    for plan in (
+        "基础版",
+        "标准版",
+        "旗舰版",
+    ):  # the plan catalogue (billing.Plan), as national staff named them
         assert plan in html
     assert 'href="/accounts/signup/"' in html
     # in Chinese by default

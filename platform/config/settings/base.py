@@ -388,7 +388,8 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)  # past_due: bann
 BILLING_RETENTION_DAYS = env.int("BILLING_RETENTION_DAYS", default=90)  # cancelled → archived after this
 BILLING_DAYS_UNTIL_DUE = env.int("BILLING_DAYS_UNTIL_DUE", default=30)  # invoices paid by bank transfer
 BILLING_EVENT_MAX_ATTEMPTS = env.int("BILLING_EVENT_MAX_ATTEMPTS", default=8)  # then left "failed" for staff
-BILLING_EVENT_RETRY_SECONDS = env.int("BILLING_EVENT_RETRY_SECONDS", default=30)  # first retry; doubles, ≤ 1 h
+# the first retry of a failed Stripe event; doubles each time, at most an hour
+BILLING_EVENT_RETRY_SECONDS = env.int("BILLING_EVENT_RETRY_SECONDS", default=30)
 STRIPE_METER_EVENT_NAME = env("STRIPE_METER_EVENT_NAME", default="ratings")  # the meter of metered prices
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)  # seconds a signature stays valid

@@ -33,7 +33,8 @@ from tenants.models import TenantStatus
 SUPPORT_SESSION_KEY = "console_support_grant"
 SUPPORT_EMAIL_DOMAIN = "support.invalid"  # every grant's read-only user: support-<grant>@support.invalid
 
-ALWAYS = frozenset({"set_language", "theme-logo", "theme-favicon", "domain-token"})  # domain-token: a custom domain stays verified
+# domain-token: a verified custom domain is re-checked daily and must keep finding its token
+ALWAYS = frozenset({"set_language", "theme-logo", "theme-favicon", "domain-token"})
 CITIZEN_PAGES = frozenset(
     {
         "channels-device",
