@@ -395,7 +395,8 @@ STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)  # seconds a signature stays valid
 
 # --- custom domains (themes/domains/README.md): a tenant's own host name, routed once proven by DNS or HTTP.
-DOMAINS_DNS_NAMESERVERS = env.list("DOMAINS_DNS_NAMESERVERS", default=[])  # "ip" or "ip:port"; empty = system's
+# "ip" or "ip:port" each; empty: the system's resolver
+DOMAINS_DNS_NAMESERVERS = env.list("DOMAINS_DNS_NAMESERVERS", default=[])
 DOMAINS_DNS_TIMEOUT = env.float("DOMAINS_DNS_TIMEOUT", default=5.0)
 DOMAINS_HTTP_TIMEOUT = env.float("DOMAINS_HTTP_TIMEOUT", default=5.0)
 # {"name": "ip:port"}: where the HTTP check connects for a name instead of resolving it (tests, split DNS).
