@@ -214,6 +214,14 @@ def entitlement_check(*, tenant=None, feature: str, adding: int = 1) -> None:
     limit = entitlements.limit(feature)
     if limit is None or adding <= 0:
         return
+    if connection.in_atomic_block:
+        # Two creates at the last free slot would both count one slot free: the second waits here until the first
+        # commits (the callers are atomic services that create right after this check), then counts it.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('entitlement'), hashtext(%s))",
+                [f"{tenant.schema_name}:{feature}"],
+            )
     used = _used(tenant, feature)
     if used + adding > limit:
         raise EntitlementExceeded(
