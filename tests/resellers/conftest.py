@@ -8,7 +8,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 from django_tenants.utils import schema_context
 
 from billing.entitlements import subscription_for
@@ -18,26 +17,10 @@ from tenants.accounts.models import User
 from tenants.accounts.roles import Role
 from tenants.accounts.services import user_create
 from tenants.models import Tenant
-from tests.conftest import NATIONAL_EMAIL, PASSWORD, host_client
+from tests.conftest import NATIONAL_EMAIL, PASSWORD
+from tests.console.conftest import _english, public_client  # noqa: F401 (English pages; control-plane clients)
 
-CONTROL_PLANE = "localhost"
 LONG_AGO = datetime(2025, 12, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # the tenants exist since then
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
-
-def public_client(user=None):
-    client = host_client(CONTROL_PLANE, HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        with schema_context("public"):
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        client.user = user
-    return client
 
 
 def staff_create(reseller: Reseller, email: str) -> User:
