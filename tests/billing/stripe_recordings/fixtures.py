@@ -11,11 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 from django.utils import translation
-from django_tenants.utils import schema_context
 
 from billing import webhooks
 from billing.models import Plan, StripeEvent, Subscription, SubscriptionStatus
-from tenants.accounts.models import User
+from tests.billing.entitlement_fixtures import admin_client  # noqa: F401 (re-exported to the billing tests)
 from tests.billing.stripe_recordings.server import API_KEY, WEBHOOK_SECRET, StripeAPI, running_stripe, sign
 from tests.conftest import TenantInfo, host_client
 
@@ -45,16 +44,6 @@ def stripe_api_fixture(settings, db) -> Iterator[StripeAPI]:
         for code, (price, metered) in PRICES.items():
             Plan.objects.filter(code=code).update(stripe_price_id=price, stripe_metered_price_id=metered)
         yield api
-
-
-def admin_client(info: TenantInfo, email: str | None = None):
-    """The tenant's administrator signed in on its host."""
-    client = host_client(info.host, HTTP_ACCEPT_LANGUAGE="en")
-    with schema_context(info.schema):
-        user = User.objects.get(email=email or info.admin_email)
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    client.user = user
-    return client
 
 
 def post_event(
